@@ -1,0 +1,10 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+
+
+class ChannelsAppConfig(AppConfig):
+    name = "channels_app"
+    label = "channels_app"
+    verbose_name = "Channels"
+    default_auto_field = "django.db.models.BigAutoField"

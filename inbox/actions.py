@@ -1,0 +1,408 @@
+"""Every change to customers, tickets and messages goes through these functions.
+
+Each action runs in one transaction, locks what it changes, appends Event rows
+in that transaction and schedules broadcasts and tasks with ``on_commit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from inbox import realtime
+from inbox.identities import normalise
+from inbox.models import Channel, Customer, Event, Identity, Message, Queue, Ticket
+from inbox.threading import find_ticket
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+    from channels_app.base import InboundMessage, Sender
+
+DEFAULT_QUEUE_SLUG = "general"
+
+
+class ActionError(Exception):
+    """A request the domain refuses, with a message fit for the user."""
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    created: bool
+
+
+# --- serialisation of event payloads -------------------------------------------------
+
+
+def ticket_payload(ticket: Ticket) -> dict:
+    return {
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "status": ticket.status,
+        "priority": ticket.priority,
+        "queue": ticket.queue_id,
+        "assignee": ticket.assignee_id,
+        "assignee_name": (ticket.assignee.get_full_name() or ticket.assignee.get_username()) if ticket.assignee else "",
+        "customer": ticket.customer_id,
+        "customer_name": ticket.customer.name,
+        "origin_channel": ticket.origin_channel,
+        "updated_at": ticket.updated_at.isoformat(),
+    }
+
+
+def message_payload(message: Message) -> dict:
+    return {
+        "message": message.pk,
+        "direction": message.direction,
+        "channel": message.channel,
+        "author": message.author_id,
+        "body": message.body,
+        "status": message.status,
+        "status_detail": message.status_detail,
+        "created_at": message.created_at.isoformat(),
+    }
+
+
+def _events(ticket: Ticket, *entries: tuple[str, dict]) -> list[Event]:
+    events = Event.objects.bulk_create(
+        [Event(type=kind, ticket=ticket, queue_id=ticket.queue_id, payload=payload) for kind, payload in entries]
+    )
+    realtime.broadcast_on_commit(events)
+    return events
+
+
+def _lock_ticket(ticket_id: int) -> Ticket:
+    return Ticket.objects.select_for_update().select_related("customer", "assignee").get(pk=ticket_id)
+
+
+# --- inbound -------------------------------------------------------------------------
+
+
+def receive(inbound: InboundMessage) -> Received:
+    """Store one inbound message on the right ticket. Idempotent on
+    (channel, provider_id): the same delivery three times is one message and
+    one set of events; the duplicate gets the stored message back."""
+    existing = _stored(inbound)
+    if existing is not None:
+        return Received(message=existing, created=False)
+    try:
+        return Received(message=_receive_new(inbound), created=True)
+    except IntegrityError:
+        # A concurrent delivery of the same message won the unique constraint;
+        # our whole transaction rolled back, so nothing is half-stored.
+        existing = _stored(inbound)
+        if existing is None:
+            raise
+        return Received(message=existing, created=False)
+
+
+def _stored(inbound: InboundMessage) -> Message | None:
+    return Message.objects.filter(channel=inbound.channel, provider_id=inbound.provider_id).select_related("ticket").first()
+
+
+@transaction.atomic
+def _receive_new(inbound: InboundMessage) -> Message:
+    customer = _customer_for(inbound)
+    # Serialise ingest per customer: two first messages arriving together
+    # must thread into one ticket, not open two.
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if inbound.consent_follow_up and not customer.consent_follow_up:
+        customer.consent_follow_up = True
+        customer.save(update_fields=["consent_follow_up"])
+
+    ticket = find_ticket(
+        customer=customer,
+        channel=inbound.channel,
+        body=inbound.body,
+        thread_hint=inbound.thread_hint,
+        ticket_reference=inbound.ticket_reference,
+        received_at=inbound.received_at,
+    )
+    now = timezone.now()
+    created_ticket = ticket is None
+    if ticket is None:
+        ticket = Ticket.objects.create(
+            customer=customer,
+            queue=default_queue(),
+            subject=(inbound.subject or _subject_from(inbound.body))[:200],
+            origin_channel=inbound.channel,
+            created_at=now,
+            updated_at=now,
+        )
+    else:
+        ticket = _lock_ticket(ticket.pk)
+        fields = ["updated_at"]
+        if ticket.status != Ticket.Status.NEW:
+            # A customer writing again means the ball is back with us.
+            ticket.status = Ticket.Status.OPEN
+            ticket.solved_at = None
+            fields += ["status", "solved_at"]
+        ticket.updated_at = now
+        ticket.save(update_fields=fields)
+
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.IN,
+        channel=inbound.channel,
+        body=inbound.body,
+        provider_id=inbound.provider_id,
+        in_reply_to=inbound.thread_hint,
+        status=Message.Status.RECEIVED,
+        meta=inbound.meta,
+        created_at=inbound.received_at,
+    )
+    Customer.objects.filter(pk=customer.pk).update(updated_at=now)
+    ticket_event = Event.Type.TICKET_CREATED if created_ticket else Event.Type.TICKET_UPDATED
+    _events(ticket, (ticket_event, ticket_payload(ticket)), (Event.Type.MESSAGE_CREATED, message_payload(message)))
+    return message
+
+
+def _subject_from(body: str) -> str:
+    first_line = body.strip().splitlines()[0] if body.strip() else ""
+    return first_line[:80] + ("…" if len(first_line) > 80 else "")
+
+
+def _customer_for(inbound: InboundMessage) -> Customer:
+    """The customer behind the senders' identities; created on first contact.
+
+    Identities of one submission that belong to nobody yet join the customer
+    found through the others. An identity that already belongs to someone else
+    is never moved (merging customers is a deliberate act)."""
+    normalised = [(sender, normalise(sender.kind, sender.value)) for sender in inbound.senders]
+    if not normalised:
+        raise ActionError("An inbound message needs at least one way to reach the customer.")
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _find_or_create_customer(normalised, inbound.name.strip()[:200])
+        except IntegrityError:
+            # A concurrent first contact created one of these identities.
+            # Our savepoint (customer included) is gone; look again and join it.
+            continue
+    raise ActionError("Could not settle the customer's identity; please retry.")
+
+
+def _find_or_create_customer(normalised: list[tuple[Sender, str]], name: str) -> Customer:
+    known = {
+        (identity.kind, identity.value): identity
+        for identity in Identity.objects.filter(
+            kind__in={sender.kind for sender, _ in normalised}, value__in={value for _, value in normalised}
+        ).select_related("customer")
+    }
+    customer = next((known[(s.kind, v)].customer for s, v in normalised if (s.kind, v) in known), None)
+    if customer is None:
+        customer = Customer.objects.create(name=name)
+    elif name and not customer.name:
+        customer.name = name
+        customer.save(update_fields=["name"])
+    for sender, value in normalised:
+        identity = known.get((sender.kind, value))
+        if identity is None:
+            Identity.objects.create(customer=customer, kind=sender.kind, value=value, handle=sender.handle)
+        elif sender.handle and identity.handle != sender.handle:
+            identity.handle = sender.handle
+            identity.save(update_fields=["handle"])
+    return customer
+
+
+def default_queue() -> Queue:
+    queue, _ = Queue.objects.get_or_create(slug=DEFAULT_QUEUE_SLUG, defaults={"name": "General"})
+    return queue
+# --- agent actions -------------------------------------------------------------------
+
+
+class StaleReply(ActionError):
+    """The customer (or a colleague) wrote since the agent loaded the ticket."""
+
+    def __init__(self, newer: list[Message]) -> None:
+        super().__init__("New messages arrived on this ticket since you opened it. Read them before sending.")
+        self.newer = newer
+
+
+def _display(user: AbstractBaseUser) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def reply(
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    body: str,
+    channel: str | None = None,
+    last_seen_message_id: int | None = None,
+) -> Message:
+    """Store an outbound answer as queued and deliver it after commit.
+
+    ``channel`` defaults to the channel of the customer's latest inbound
+    message. With ``last_seen_message_id``, a reply written before the
+    customer's or a colleague's newer message is refused (StaleReply)."""
+    body = body.strip()
+    if not body:
+        raise ActionError("A reply needs some text.")
+    ticket = _lock_ticket(ticket.pk)
+    if last_seen_message_id is not None:
+        newer = list(
+            ticket.messages.filter(pk__gt=last_seen_message_id)
+            .exclude(direction=Message.Direction.NOTE)
+            .exclude(direction=Message.Direction.OUT, author=author)
+        )
+        if newer:
+            raise StaleReply(newer)
+    channel = channel or default_reply_channel(ticket)
+    if channel not in Channel.values:
+        raise ActionError(f"Unknown channel {channel!r}.")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Message.Direction.OUT,
+        channel=channel,
+        author=author,
+        body=body,
+        status=Message.Status.QUEUED,
+        created_at=now,
+    )
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    if ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    if ticket.status == Ticket.Status.NEW:
+        ticket.status = Ticket.Status.OPEN
+        fields.append("status")
+    ticket.save(update_fields=fields)
+    _events(ticket, (Event.Type.MESSAGE_CREATED, message_payload(message)), (Event.Type.TICKET_UPDATED, ticket_payload(ticket)))
+
+    from channels_app.tasks import deliver_message  # channels_app depends on inbox, not the reverse at import time
+
+    message_id = message.pk
+    transaction.on_commit(lambda: deliver_message.delay(message_id))
+    return message
+
+
+def default_reply_channel(ticket: Ticket) -> str:
+    latest_inbound = ticket.messages.filter(direction=Message.Direction.IN).order_by("-created_at", "-id").first()
+    return latest_inbound.channel if latest_inbound else ticket.origin_channel
+
+
+@transaction.atomic
+def add_note(*, ticket: Ticket, author: AbstractBaseUser, body: str) -> Message:
+    """An internal note: visible to agents, never sent to the customer."""
+    body = body.strip()
+    if not body:
+        raise ActionError("A note needs some text.")
+    ticket = _lock_ticket(ticket.pk)
+    message = Message.objects.create(
+        ticket=ticket, direction=Message.Direction.NOTE, channel=ticket.origin_channel, author=author, body=body,
+        status=Message.Status.RECEIVED,
+    )
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["updated_at"])
+    _events(ticket, (Event.Type.MESSAGE_CREATED, message_payload(message)))
+    return message
+
+
+@transaction.atomic
+def assign(*, ticket: Ticket, assignee: AbstractBaseUser | None, by: AbstractBaseUser) -> Ticket:
+    """Give the ticket to ``assignee`` (None: unassign). The assignee must be a
+    member of the ticket's queue, or see every queue."""
+    from inbox.permissions import can_work_queue
+
+    ticket = _lock_ticket(ticket.pk)
+    if assignee is not None and not can_work_queue(assignee, ticket.queue_id):
+        raise ActionError(f"{_display(assignee)} is not in the {ticket.queue.name} queue.")
+    if ticket.assignee_id == (assignee.pk if assignee else None):
+        return ticket
+    ticket.assignee = assignee
+    ticket.updated_at = timezone.now()
+    ticket.save(update_fields=["assignee", "updated_at"])
+    _events(ticket, (Event.Type.TICKET_UPDATED, {**ticket_payload(ticket), "by": by.pk}))
+    return ticket
+
+
+@transaction.atomic
+def set_status(*, ticket: Ticket, status: str, by: AbstractBaseUser) -> Ticket:
+    if status not in Ticket.Status.values:
+        raise ActionError(f"Unknown status {status!r}; use one of {', '.join(Ticket.Status.values)}.")
+    ticket = _lock_ticket(ticket.pk)
+    if ticket.status == status:
+        return ticket
+    now = timezone.now()
+    ticket.status = status
+    ticket.updated_at = now
+    ticket.solved_at = now if status in (Ticket.Status.SOLVED, Ticket.Status.CLOSED) else None
+    ticket.save(update_fields=["status", "updated_at", "solved_at"])
+    _events(ticket, (Event.Type.TICKET_UPDATED, {**ticket_payload(ticket), "by": by.pk}))
+    return ticket
+
+
+# --- delivery bookkeeping (called by channels_app.tasks) ------------------------------
+
+# Forward-only: a late, older status never moves a message back.
+_STATUS_RANK = {
+    Message.Status.QUEUED: 0,
+    Message.Status.SENDING: 1,
+    Message.Status.SENT: 2,
+    Message.Status.DELIVERED: 3,
+    Message.Status.UNDELIVERED: 3,
+    Message.Status.FAILED: 3,
+}
+
+
+@transaction.atomic
+def message_claim_for_delivery(*, message_id: int) -> Message | None:
+    """Move a queued outbound message to ``sending`` and return it, or None if
+    another attempt already has it (or it was sent): a replayed task is a no-op."""
+    message = Message.objects.select_for_update().select_related("ticket__customer").filter(pk=message_id).first()
+    if message is None or message.direction != Message.Direction.OUT or message.status != Message.Status.QUEUED:
+        return None
+    message.status = Message.Status.SENDING
+    message.delivery_attempts += 1
+    message.save(update_fields=["status", "delivery_attempts"])
+    return message
+
+
+@transaction.atomic
+def message_release_for_retry(*, message_id: int, detail: str) -> None:
+    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+        status=Message.Status.QUEUED, status_detail=detail[:500]
+    )
+
+
+@transaction.atomic
+def message_set_status(*, message_id: int, status: str, detail: str = "", provider_id: str | None = None) -> Message:
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message_id)
+    if _STATUS_RANK.get(status, -1) <= _STATUS_RANK.get(message.status, -1) and status != message.status:
+        return message
+    fields = ["status", "status_detail"]
+    message.status = status
+    message.status_detail = detail[:500]
+    if provider_id is not None:
+        message.provider_id = provider_id
+        fields.append("provider_id")
+    if status == Message.Status.SENT and message.sent_at is None:
+        message.sent_at = timezone.now()
+        fields.append("sent_at")
+    message.save(update_fields=fields)
+    _events(message.ticket, (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": status, "status_detail": message.status_detail}))
+    return message
+
+
+@transaction.atomic
+def message_retry(*, message: Message, by: AbstractBaseUser) -> Message:
+    """Send a failed outbound message again (the agent's "retry" button)."""
+    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    if message.status != Message.Status.FAILED:
+        raise ActionError("Only a failed message can be sent again.")
+    message.status = Message.Status.QUEUED
+    message.status_detail = ""
+    message.save(update_fields=["status", "status_detail"])
+    _events(message.ticket, (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": "", "by": by.pk}))
+    from channels_app.tasks import deliver_message
+
+    transaction.on_commit(lambda: deliver_message.delay(message.pk))
+    return message

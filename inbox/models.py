@@ -1,0 +1,209 @@
+"""The one ticket model every channel lands in.
+
+A Customer has Identities (phone, email, X account); a Ticket belongs to one
+customer and one Queue (team); Messages are inbound, outbound or internal notes
+on any channel; Events record every change a screen shows, in order.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+# Human ticket references are the primary key shifted, so "T-1042" needs no
+# extra column, no sequence and no race to allocate it.
+TICKET_NUMBER_OFFSET = 1000
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    EMAIL = "email", "Email"
+    PHONE = "phone", "Phone call"
+    SMS = "sms", "SMS"
+    X = "x", "X"
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200, blank=True)
+    language = models.CharField(max_length=8, blank=True)
+    consent_follow_up = models.BooleanField(
+        default=False, help_text="The customer agreed to follow-up mail (never pre-ticked)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.name or f"Customer {self.pk}"
+
+    @property
+    def first_name(self) -> str:
+        return self.name.split()[0] if self.name.strip() else ""
+
+
+class Identity(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", "Phone (E.164)"
+        EMAIL = "email", "Email"
+        X = "x", "X user id"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    # Normalised: E.164 for phones, lowercased for emails, the numeric user id for X.
+    value = models.CharField(max_length=254)
+    handle = models.CharField(max_length=100, blank=True, help_text="X @handle, kept up to date")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name_plural = "identities"
+        constraints = [models.UniqueConstraint(fields=["kind", "value"], name="identity_unique_kind_value")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.handle or self.value}"
+
+
+class Queue(models.Model):
+    """A team. Agents see and work the tickets of the queues they are members of."""
+
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="inbox_queues", blank=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.SOLVED)
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_tickets"
+    )
+    subject = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    origin_channel = models.CharField(max_length=8, choices=Channel.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The inbox list is keyset-paginated on (updated_at, id), usually
+            # filtered by queue and status: these serve it without a sort.
+            models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
+            models.Index(fields=["queue", "status", "-updated_at", "-id"], name="ticket_queue_status_recent"),
+            models.Index(fields=["customer", "-updated_at"], name="ticket_customer_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"T-{self.pk + TICKET_NUMBER_OFFSET}"
+
+    @staticmethod
+    def pk_from_reference(reference: str) -> int | None:
+        digits = reference.strip().upper().removeprefix("T-")
+        if not digits.isdigit():
+            return None
+        pk = int(digits) - TICKET_NUMBER_OFFSET
+        return pk if pk > 0 else None
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", "Inbound"
+        OUT = "out", "Outbound"
+        NOTE = "note", "Internal note"
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        QUEUED = "queued", "Queued"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        UNDELIVERED = "undelivered", "Undelivered"
+        FAILED = "failed", "Failed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=4, choices=Direction.choices)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    body = models.TextField()
+    # The provider's id (Twilio MessageSid, tweet id, form submission id...).
+    # Unique per channel: the database is what makes ingest idempotent.
+    provider_id = models.CharField(max_length=128, null=True, blank=True)
+    # The provider id of the message this one answers, when the provider says.
+    in_reply_to = models.CharField(max_length=128, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
+    status_detail = models.CharField(max_length=500, blank=True)
+    # Sent with outbound calls that accept one, so a retried task never sends twice.
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    language = models.CharField(max_length=8, blank=True)
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "provider_id"],
+                condition=Q(provider_id__isnull=False),
+                name="message_unique_channel_provider_id",
+            )
+        ]
+        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_id")]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.channel} #{self.pk}"
+
+
+class Event(models.Model):
+    """One change a screen shows. Written in the transaction that makes the
+    change, broadcast after commit; the monotonic id is the resume cursor."""
+
+    class Type(models.TextChoices):
+        TICKET_CREATED = "ticket.created"
+        TICKET_UPDATED = "ticket.updated"
+        MESSAGE_CREATED = "message.created"
+        MESSAGE_STATUS = "message.status"
+
+    id = models.BigAutoField(primary_key=True)
+    type = models.CharField(max_length=32, choices=Type.choices)
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Denormalised from the ticket at the time of the event, so a resume can
+    # filter by the queues a user may see without a join.
+    queue_id = models.BigIntegerField(db_index=True)
+    payload = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type} ticket={self.ticket_id}"

@@ -1,0 +1,46 @@
+"""Who may see and work which tickets.
+
+Agents work the tickets of the queues they are members of. Supervisors
+(group "supervisors") and admins (superusers) see every queue.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from inbox.models import Queue, Ticket
+
+SUPERVISORS = "supervisors"
+
+
+def is_supervisor(user) -> bool:
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return user.groups.filter(name=SUPERVISORS).exists()
+
+
+def is_staff_member(user) -> bool:
+    """Agents, supervisors and admins: anyone who may use the inbox."""
+    return bool(user.is_authenticated and user.is_active and (is_supervisor(user) or user.inbox_queues.exists()))
+
+
+def visible_queues(user) -> QuerySet[Queue]:
+    if is_supervisor(user):
+        return Queue.objects.all()
+    if not user.is_authenticated:
+        return Queue.objects.none()
+    return Queue.objects.filter(members=user)
+
+
+def visible_queue_ids(user) -> set[int]:
+    return set(visible_queues(user).values_list("id", flat=True))
+
+
+def can_work_queue(user, queue_id: int) -> bool:
+    return is_supervisor(user) or (user.is_authenticated and user.inbox_queues.filter(pk=queue_id).exists())
+
+
+def can_view_ticket(user, ticket: Ticket) -> bool:
+    return can_work_queue(user, ticket.queue_id)

@@ -1,0 +1,109 @@
+"""Read paths shared by the inbox pages, the API and the other apps.
+
+Lists are keyset-paginated on (updated_at, id) descending: the cost of a page
+does not grow with how deep it is, and a ticket that moves while you page is
+neither skipped nor shown twice within one direction.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from inbox.models import Customer, Identity, Message, Ticket
+from inbox.permissions import is_supervisor
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: str = ""
+    queue: int | None = None
+    channel: str = ""
+    assignee: str = ""  # "", "me", "none" or a user id
+
+
+def tickets_visible_to(user) -> QuerySet[Ticket]:
+    tickets = Ticket.objects.all()
+    if not is_supervisor(user):
+        tickets = tickets.filter(queue__members=user)
+    return tickets
+
+
+def ticket_list(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
+    tickets = tickets_visible_to(user).select_related("customer", "queue", "assignee")
+    if filters.status == "active":
+        tickets = tickets.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
+    elif filters.status:
+        tickets = tickets.filter(status=filters.status)
+    if filters.queue:
+        tickets = tickets.filter(queue_id=filters.queue)
+    if filters.channel:
+        tickets = tickets.filter(origin_channel=filters.channel)
+    if filters.assignee == "me":
+        tickets = tickets.filter(assignee=user)
+    elif filters.assignee == "none":
+        tickets = tickets.filter(assignee__isnull=True)
+    elif filters.assignee.isdigit():
+        tickets = tickets.filter(assignee_id=int(filters.assignee))
+    return tickets.order_by("-updated_at", "-id")
+
+
+def encode_cursor(ticket: Ticket) -> str:
+    raw = json.dumps([ticket.updated_at.isoformat(), ticket.pk]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, int]:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        updated_at, pk = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        return datetime.fromisoformat(updated_at), int(pk)
+    except (ValueError, TypeError):
+        raise BadCursor("This page link is not valid; start from the first page.") from None
+
+
+def ticket_page(tickets: QuerySet[Ticket], *, after: str = "", size: int = 50) -> tuple[list[Ticket], str]:
+    """One page of ``tickets`` (ordered newest first) after the cursor, and the
+    cursor of the next page ("" when this is the last)."""
+    if after:
+        updated_at, pk = decode_cursor(after)
+        tickets = tickets.filter(Q(updated_at__lt=updated_at) | Q(updated_at=updated_at, pk__lt=pk))
+    rows = list(tickets[: size + 1])
+    next_cursor = encode_cursor(rows[size - 1]) if len(rows) > size else ""
+    return rows[:size], next_cursor
+
+
+def ticket_detail(*, user, pk: int) -> Ticket | None:
+    return (
+        tickets_visible_to(user)
+        .select_related("customer", "queue", "assignee")
+        .prefetch_related(
+            Prefetch("messages", queryset=Message.objects.select_related("author").order_by("created_at", "id")),
+            Prefetch("customer__identities", queryset=Identity.objects.order_by("kind", "value")),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def customer_other_tickets(*, customer: Customer, exclude_ticket_id: int | None = None, limit: int = 20) -> list[Ticket]:
+    """The customer's tickets on every channel, newest first, for whoever answers."""
+    tickets = customer.tickets.select_related("queue", "assignee").order_by("-updated_at", "-id")
+    if exclude_ticket_id is not None:
+        tickets = tickets.exclude(pk=exclude_ticket_id)
+    return list(tickets[:limit])
+
+
+def customers_visible_to(user) -> QuerySet[Customer]:
+    customers = Customer.objects.all()
+    if not is_supervisor(user):
+        customers = customers.filter(tickets__queue__members=user).distinct()
+    return customers.prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")))
