@@ -76,7 +76,7 @@ def _events(ticket: Ticket, *entries: tuple[str, dict]) -> list[Event]:
 
 
 def _lock_ticket(ticket_id: int) -> Ticket:
-    return Ticket.objects.select_for_update().select_related("customer", "assignee").get(pk=ticket_id)
+    return Ticket.objects.select_for_update(of=("self",)).select_related("customer", "assignee").get(pk=ticket_id)
 
 
 # --- inbound -------------------------------------------------------------------------
@@ -357,7 +357,7 @@ _STATUS_RANK = {
 def message_claim_for_delivery(*, message_id: int) -> Message | None:
     """Move a queued outbound message to ``sending`` and return it, or None if
     another attempt already has it (or it was sent): a replayed task is a no-op."""
-    message = Message.objects.select_for_update().select_related("ticket__customer").filter(pk=message_id).first()
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket__customer").filter(pk=message_id).first()
     if message is None or message.direction != Message.Direction.OUT or message.status != Message.Status.QUEUED:
         return None
     message.status = Message.Status.SENDING
@@ -375,7 +375,7 @@ def message_release_for_retry(*, message_id: int, detail: str) -> None:
 
 @transaction.atomic
 def message_set_status(*, message_id: int, status: str, detail: str = "", provider_id: str | None = None) -> Message:
-    message = Message.objects.select_for_update().select_related("ticket").get(pk=message_id)
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message_id)
     if _STATUS_RANK.get(status, -1) <= _STATUS_RANK.get(message.status, -1) and status != message.status:
         return message
     fields = ["status", "status_detail"]
@@ -395,7 +395,7 @@ def message_set_status(*, message_id: int, status: str, detail: str = "", provid
 @transaction.atomic
 def message_retry(*, message: Message, by: AbstractBaseUser) -> Message:
     """Send a failed outbound message again (the agent's "retry" button)."""
-    message = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message.pk)
     if message.status != Message.Status.FAILED:
         raise ActionError("Only a failed message can be sent again.")
     message.status = Message.Status.QUEUED

@@ -1,0 +1,115 @@
+"""inbox.actions.receive: idempotent ingest, identities, events after commit."""
+
+from __future__ import annotations
+
+import pytest
+
+from channels_app.base import Sender
+from inbox import actions
+from inbox.identities import InvalidIdentity
+from inbox.models import Customer, Event, Identity, Message, Ticket
+from tests.factories import inbound
+
+pytestmark = pytest.mark.django_db
+
+
+def test_first_message_creates_customer_identity_ticket_message_and_events():
+    result = actions.receive(inbound(body="Hello, my router keeps dropping.", name="Anna de Vries"))
+
+    assert result.created
+    message = result.message
+    assert message.direction == Message.Direction.IN
+    assert message.ticket.status == Ticket.Status.NEW
+    assert message.ticket.customer.name == "Anna de Vries"
+    assert Identity.objects.get().value == "+31612345678"
+    assert [event.type for event in Event.objects.order_by("id")] == ["ticket.created", "message.created"]
+    assert Event.objects.first().payload["reference"] == message.ticket.reference
+
+
+def test_same_provider_id_three_times_is_one_message_and_one_set_of_events():
+    delivery = inbound(provider_id="SM0001")
+
+    results = [actions.receive(delivery) for _ in range(3)]
+
+    assert [result.created for result in results] == [True, False, False]
+    assert {result.message.pk for result in results} == {results[0].message.pk}
+    assert Message.objects.count() == 1
+    assert Ticket.objects.count() == 1
+    assert Event.objects.count() == 2
+
+
+def test_same_provider_id_on_another_channel_is_another_message():
+    actions.receive(inbound(provider_id="123", channel="sms"))
+    actions.receive(inbound(provider_id="123", channel="x", senders=(Sender(kind="x", value="42", handle="anna"),)))
+
+    assert Message.objects.count() == 2
+
+
+def test_phone_numbers_are_normalised_so_one_person_is_one_customer():
+    actions.receive(inbound(senders=(Sender(kind="phone", value="06 1234 5678"),)))
+    actions.receive(inbound(senders=(Sender(kind="phone", value="+31 6 12345678"),)))
+
+    assert Customer.objects.count() == 1
+    assert Identity.objects.get().value == "+31612345678"
+
+
+def test_emails_are_lowercased():
+    actions.receive(inbound(channel="web", senders=(Sender(kind="email", value="Anna@Example.ORG"),)))
+
+    assert Identity.objects.get().value == "anna@example.org"
+
+
+def test_new_identities_of_one_submission_join_the_known_customer():
+    first = actions.receive(inbound(channel="web", senders=(Sender(kind="email", value="anna@example.org"),)))
+    actions.receive(
+        inbound(
+            channel="web",
+            senders=(Sender(kind="email", value="anna@example.org"), Sender(kind="phone", value="+31612345678")),
+        )
+    )
+
+    customer = first.message.ticket.customer
+    assert Customer.objects.count() == 1
+    assert set(customer.identities.values_list("kind", flat=True)) == {"email", "phone"}
+
+
+def test_x_handle_is_kept_up_to_date():
+    actions.receive(inbound(channel="x", senders=(Sender(kind="x", value="42", handle="old_name"),)))
+    actions.receive(inbound(channel="x", senders=(Sender(kind="x", value="42", handle="new_name"),)))
+
+    assert Identity.objects.get(kind="x").handle == "new_name"
+
+
+def test_invalid_sender_stores_nothing():
+    with pytest.raises(InvalidIdentity):
+        actions.receive(inbound(senders=(Sender(kind="phone", value="12"),)))
+
+    assert (Customer.objects.count(), Ticket.objects.count(), Message.objects.count(), Event.objects.count()) == (0, 0, 0, 0)
+
+
+def test_message_without_any_sender_is_refused():
+    with pytest.raises(actions.ActionError):
+        actions.receive(inbound(senders=()))
+
+    assert Message.objects.count() == 0
+
+
+def test_broadcast_waits_for_commit(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        actions.receive(inbound())
+
+    # Rows are written, the broadcast is only scheduled: it runs at commit.
+    assert Event.objects.count() == 2
+    assert len(callbacks) == 1
+
+
+def test_a_customer_writing_again_reopens_a_solved_ticket(agent):
+    first = actions.receive(inbound())
+    actions.set_status(ticket=first.message.ticket, status=Ticket.Status.SOLVED, by=agent)
+
+    second = actions.receive(inbound(body="It broke again"))
+
+    ticket = Ticket.objects.get()
+    assert second.message.ticket_id == ticket.pk
+    assert ticket.status == Ticket.Status.OPEN
+    assert ticket.solved_at is None
