@@ -1,4 +1,16 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from inbox import views
+
 app_name = "inbox"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.ticket_list, name="list"),
+    path("t/<int:pk>/", views.ticket_detail, name="ticket"),
+    path("t/<int:pk>/reply/", views.ticket_reply, name="reply"),
+    path("t/<int:pk>/note/", views.ticket_note, name="note"),
+    path("t/<int:pk>/assign/", views.ticket_assign, name="assign"),
+    path("t/<int:pk>/status/", views.ticket_status, name="status"),
+    path("t/<int:pk>/messages/<int:message_id>/retry/", views.message_retry, name="retry"),
+]

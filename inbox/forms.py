@@ -1,0 +1,103 @@
+"""Forms of the agent inbox pages: they parse and validate input, nothing more.
+
+Every write still goes through ``inbox.actions``; these only turn request data
+into the keyword arguments an action takes, with errors an agent can read.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Q
+
+from inbox.models import Channel, Queue, Ticket
+from inbox.permissions import visible_queues
+from inbox.selectors import TicketFilters
+
+ACTIVE = "active"
+ALL = "all"
+STATUS_FILTER_CHOICES = [
+    (ACTIVE, "Active (new, open, pending)"),
+    *Ticket.Status.choices,
+    (ALL, "All statuses"),
+]
+ASSIGNEE_FILTER_CHOICES = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
+
+
+class TicketFilterForm(forms.Form):
+    """The inbox list's filters, read from the query string (a GET form)."""
+
+    status = forms.ChoiceField(choices=STATUS_FILTER_CHOICES, required=False)
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, empty_label="All my queues")
+    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    assignee = forms.ChoiceField(choices=ASSIGNEE_FILTER_CHOICES, required=False)
+
+    def __init__(self, data, *, user) -> None:
+        super().__init__(data)
+        # Only queues the user may see: a queue id from elsewhere is an error,
+        # not a silent empty list that would confirm the queue exists.
+        self.fields["queue"].queryset = visible_queues(user).order_by("name")
+        self.fields["queue"].error_messages["invalid_choice"] = "That queue is not one you can see."
+
+    def filters(self) -> TicketFilters:
+        status = self.cleaned_data["status"] or ACTIVE
+        queue = self.cleaned_data["queue"]
+        return TicketFilters(
+            status="" if status == ALL else status,
+            queue=queue.pk if queue else None,
+            channel=self.cleaned_data["channel"],
+            assignee=self.cleaned_data["assignee"],
+        )
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Reply",
+        max_length=settings.UNISONO_MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={"required": "Write a reply before sending."},
+    )
+    channel = forms.ChoiceField(label="Send on", choices=Channel.choices)
+    # The newest message the agent had on screen: a reply written before a
+    # newer customer message is refused (StaleReply) instead of crossing it.
+    last_seen_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+
+    def __init__(self, *args, sendable: list[str] | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if sendable is not None:
+            self.fields["channel"].choices = [
+                (value, label if value in sendable else f"{label} (not configured for sending)")
+                for value, label in Channel.choices
+            ]
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label="Internal note",
+        max_length=settings.UNISONO_MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": "Write the note before adding it."},
+    )
+
+
+class AssignForm(forms.Form):
+    assignee = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
+    )
+
+    def __init__(self, *args, ticket: Ticket, user, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # The queue's members, plus the user (a supervisor may take any ticket).
+        self.fields["assignee"].queryset = (
+            get_user_model()
+            .objects.filter(Q(inbox_queues=ticket.queue_id) | Q(pk=user.pk), is_active=True)
+            .distinct()
+            .order_by("first_name", "last_name", "username")
+        )
+        self.fields["assignee"].label_from_instance = lambda member: member.get_full_name() or member.get_username()
+        self.fields["assignee"].error_messages["invalid_choice"] = "Pick someone who works this ticket's queue."
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Ticket.Status.choices)

@@ -1,0 +1,284 @@
+"""The agent inbox pages: the ticket list and one ticket.
+
+Thin views: parse with ``inbox.forms``, read through ``inbox.selectors``, write
+through ``inbox.actions``, render. Every POST redirects back (PRG) with a flash
+message, or re-renders the ticket page with the error and a 4xx status.
+
+Templates are split into partials (a list row, a message, the customer panel,
+the ticket header) so a live client can re-render exactly one piece; the
+``*_context`` helpers build what each partial needs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from channels_app.registry import sendable_channels
+from inbox import actions, selectors
+from inbox.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TicketFilterForm
+from inbox.models import Channel, Message, Ticket
+from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
+
+PAGE_SIZE = 50
+RESULTS_TARGET = "ticket-results"  # the element htmx swaps when the filters change
+STALE_BANNER = "New messages arrived while you were writing — read them, then send"
+
+
+def staff_required(view):
+    """Signed-in agents and supervisors only. Anonymous users go to the
+    sign-in page; a signed-in user outside every queue gets a clear 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_staff_member(request.user):
+            return render(request, "inbox/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+# --- the list ------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def ticket_list(request: HttpRequest) -> HttpResponse:
+    form = TicketFilterForm(request.GET, user=request.user)
+    context: dict = {"form": form, "tickets": [], "next_query": "", "first_query": "", "error": ""}
+    status = 200
+    if form.is_valid():
+        tickets = selectors.ticket_list(user=request.user, filters=form.filters())
+        after = request.GET.get("after", "")
+        try:
+            context["tickets"], next_cursor = selectors.ticket_page(tickets, after=after, size=PAGE_SIZE)
+        except selectors.BadCursor as error:
+            context["error"] = str(error)
+            status = 400
+        else:
+            if next_cursor:
+                context["next_query"] = _query_with(request, after=next_cursor)
+            if after:
+                context["first_query"] = _query_with(request, after=None)
+    else:
+        context["error"] = "Some filters are not valid; fix them and try again."
+        status = 400
+
+    if request.headers.get("HX-Target") == RESULTS_TARGET:
+        return render(request, "inbox/_list_results.html", context, status=status)
+    context["counts"] = status_counts(request.user)
+    return render(request, "inbox/ticket_list.html", context, status=status)
+
+
+def _query_with(request: HttpRequest, *, after: str | None) -> str:
+    params = request.GET.copy()
+    params.pop("after", None)
+    if after:
+        params["after"] = after
+    return params.urlencode()
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+def status_counts(user) -> list[StatusCount]:
+    """Tickets per status among those the user may see, in one aggregate query."""
+    by_status = dict(
+        selectors.tickets_visible_to(user).order_by().values_list("status").annotate(count=Count("id"))
+    )
+    active = sum(by_status.get(status, 0) for status in (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING))
+    return [
+        StatusCount("active", "Active", active),
+        *(StatusCount(value, label, by_status.get(value, 0)) for value, label in Ticket.Status.choices),
+        StatusCount("all", "All", sum(by_status.values())),
+    ]
+
+
+# --- one ticket ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OtherTicket:
+    ticket: Ticket
+    visible: bool
+
+
+def _visible_ticket(user, pk: int) -> Ticket:
+    # A ticket in someone else's queue is "not found", never "forbidden":
+    # the answer must not confirm that it exists.
+    ticket = selectors.ticket_detail(user=user, pk=pk)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+def customer_panel_context(user, ticket: Ticket) -> dict:
+    visible_ids = None if is_supervisor(user) else visible_queue_ids(user)
+    others = selectors.customer_other_tickets(customer=ticket.customer, exclude_ticket_id=ticket.pk)
+    return {
+        "customer": ticket.customer,
+        "identities": list(ticket.customer.identities.all()),
+        "other_tickets": [
+            OtherTicket(ticket=other, visible=visible_ids is None or other.queue_id in visible_ids) for other in others
+        ],
+    }
+
+
+def _render_ticket(
+    request: HttpRequest,
+    ticket: Ticket,
+    *,
+    status: int = 200,
+    reply_form: ReplyForm | None = None,
+    note_form: NoteForm | None = None,
+    assign_form: AssignForm | None = None,
+    status_form: StatusForm | None = None,
+    error: str = "",
+    newer_ids: frozenset[int] = frozenset(),
+) -> HttpResponse:
+    thread = list(ticket.messages.all())
+    last_seen = thread[-1].pk if thread else 0
+    sendable = sendable_channels()
+    if reply_form is None:
+        reply_form = ReplyForm(
+            initial={"channel": actions.default_reply_channel(ticket), "last_seen_message_id": last_seen},
+            sendable=sendable,
+        )
+    context = {
+        "ticket": ticket,
+        "thread": thread,
+        "newer_ids": newer_ids,
+        "stale": bool(newer_ids),
+        "stale_banner": STALE_BANNER,
+        "error": error,
+        "reply_form": reply_form,
+        "note_form": note_form or NoteForm(),
+        "assign_form": assign_form or AssignForm(initial={"assignee": ticket.assignee_id}, ticket=ticket, user=request.user),
+        "status_form": status_form or StatusForm(initial={"status": ticket.status}),
+        **customer_panel_context(request.user, ticket),
+    }
+    return render(request, "inbox/ticket_detail.html", context, status=status)
+
+
+def _back_to(ticket: Ticket, message: Message | None = None) -> HttpResponse:
+    url = reverse("inbox:ticket", args=[ticket.pk])
+    return redirect(f"{url}#message-{message.pk}" if message else url)
+
+
+@require_GET
+@staff_required
+def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_ticket(request, _visible_ticket(request.user, pk))
+
+
+@require_POST
+@staff_required
+def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request.user, pk)
+    form = ReplyForm(request.POST, sendable=sendable_channels())
+    if not form.is_valid():
+        return _render_ticket(request, ticket, reply_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        message = actions.reply(
+            ticket=ticket,
+            author=request.user,
+            body=data["body"],
+            channel=data["channel"],
+            last_seen_message_id=data["last_seen_message_id"],
+        )
+    except actions.StaleReply as stale:
+        # Read the ticket again so every newer message is on the page, and
+        # keep the draft; the hidden "last seen" moves to the newest shown,
+        # so sending again after reading goes through.
+        ticket = _visible_ticket(request.user, pk)
+        thread = list(ticket.messages.all())
+        draft = ReplyForm(
+            initial={"body": data["body"], "channel": data["channel"], "last_seen_message_id": thread[-1].pk},
+            sendable=sendable_channels(),
+        )
+        newer_ids = frozenset(message.pk for message in stale.newer)
+        return _render_ticket(request, ticket, reply_form=draft, newer_ids=newer_ids, status=409)
+    except actions.ActionError as error:
+        return _render_ticket(request, ticket, reply_form=form, error=str(error), status=400)
+    messages.success(request, f"Reply queued for sending by {Channel(message.channel).label}.")
+    return _back_to(ticket, message)
+
+
+@require_POST
+@staff_required
+def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request.user, pk)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, note_form=form, status=400)
+    try:
+        message = actions.add_note(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
+    except actions.ActionError as error:
+        return _render_ticket(request, ticket, note_form=form, error=str(error), status=400)
+    messages.success(request, "Internal note added.")
+    return _back_to(ticket, message)
+
+
+@require_POST
+@staff_required
+def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request.user, pk)
+    form = AssignForm(request.POST, ticket=ticket, user=request.user)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, assign_form=form, status=400)
+    assignee = form.cleaned_data["assignee"]
+    try:
+        actions.assign(ticket=ticket, assignee=assignee, by=request.user)
+    except actions.ActionError as error:
+        return _render_ticket(request, ticket, assign_form=form, error=str(error), status=400)
+    if assignee is None:
+        messages.success(request, f"{ticket.reference} is unassigned.")
+    elif assignee.pk == request.user.pk:
+        messages.success(request, f"{ticket.reference} is assigned to you.")
+    else:
+        messages.success(request, f"{ticket.reference} is assigned to {assignee.get_full_name() or assignee.get_username()}.")
+    return _back_to(ticket)
+
+
+@require_POST
+@staff_required
+def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = _visible_ticket(request.user, pk)
+    form = StatusForm(request.POST)
+    if not form.is_valid():
+        return _render_ticket(request, ticket, status_form=form, status=400)
+    try:
+        ticket = actions.set_status(ticket=ticket, status=form.cleaned_data["status"], by=request.user)
+    except actions.ActionError as error:
+        return _render_ticket(request, ticket, status_form=form, error=str(error), status=400)
+    messages.success(request, f"{ticket.reference} is now {ticket.get_status_display().lower()}.")
+    return _back_to(ticket)
+
+
+@require_POST
+@staff_required
+def message_retry(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    ticket = _visible_ticket(request.user, pk)
+    # Only a message of this (visible) ticket: the prefetched thread is the allow-list.
+    message = next((message for message in ticket.messages.all() if message.pk == message_id), None)
+    if message is None:
+        raise Http404("No such message on this ticket.")
+    try:
+        actions.message_retry(message=message, by=request.user)
+    except actions.ActionError as error:
+        return _render_ticket(request, ticket, error=str(error), status=400)
+    messages.success(request, "Sending the message again.")
+    return _back_to(ticket, message)
