@@ -184,6 +184,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Ticket and Message both have a "status" and two fields use Channel: name
+    # the enums once so the schema's components are stable and warning-free.
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "inbox.models.Ticket.Status",
+        "MessageStatusEnum": "inbox.models.Message.Status",
+        "ChannelEnum": "inbox.models.Channel",
+    },
 }
 
 # Unisono behaviour.
