@@ -107,3 +107,40 @@ def customers_visible_to(user) -> QuerySet[Customer]:
     if not is_supervisor(user):
         customers = customers.filter(tickets__queue__members=user).distinct()
     return customers.prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "value")))
+
+
+# --- customer-facing reads (the web forms and the customer's ticket link) ------------
+
+
+def message_by_provider_id(channel: str, provider_id: str) -> Message | None:
+    """The message a provider delivery (or a form submission) already became,
+    if any: a form resubmitted by a double click is spotted before throttling."""
+    return Message.objects.filter(channel=channel, provider_id=provider_id).select_related("ticket").first()
+
+
+def message_started_ticket(message: Message) -> bool:
+    """Whether ``message`` opened its ticket rather than joining an existing
+    conversation (primary keys follow insertion order within a ticket)."""
+    return not Message.objects.filter(ticket_id=message.ticket_id, pk__lt=message.pk).exists()
+
+
+def customer_ticket(ticket_id: int) -> Ticket | None:
+    return Ticket.objects.select_related("customer").filter(pk=ticket_id).first()
+
+
+def customer_thread(ticket: Ticket) -> list[Message]:
+    """What the customer may read of their ticket: what they wrote and what we
+    answered. Internal notes never leave the inbox."""
+    return list(
+        ticket.messages.filter(direction__in=[Message.Direction.IN, Message.Direction.OUT])
+        .select_related("author")
+        .order_by("created_at", "id")
+    )
+
+
+def customer_identity(customer: Customer, kind: str | None = None) -> Identity | None:
+    """The customer's oldest identity (of ``kind``, when given)."""
+    identities = customer.identities.all()
+    if kind is not None:
+        identities = identities.filter(kind=kind)
+    return identities.order_by("created_at", "id").first()
