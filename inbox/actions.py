@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from inbox import realtime
+from inbox import realtime, selectors
 from inbox.identities import normalise
 from inbox.models import Channel, Customer, Event, Identity, Message, Queue, Ticket
 from inbox.threading import find_ticket
@@ -101,7 +101,7 @@ def receive(inbound: InboundMessage) -> Received:
 
 
 def _stored(inbound: InboundMessage) -> Message | None:
-    return Message.objects.filter(channel=inbound.channel, provider_id=inbound.provider_id).select_related("ticket").first()
+    return selectors.message_by_provider_id(inbound.channel, inbound.provider_id)
 
 
 @transaction.atomic

@@ -14,7 +14,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from inbox.models import Customer, Identity, Message, Ticket
+from inbox.models import Customer, Event, Identity, Message, Ticket
 from inbox.permissions import is_supervisor
 
 
@@ -144,3 +144,28 @@ def customer_identity(customer: Customer, kind: str | None = None) -> Identity |
     if kind is not None:
         identities = identities.filter(kind=kind)
     return identities.order_by("created_at", "id").first()
+
+
+# --- the live inbox (partials re-rendered on websocket events) -----------------------
+
+
+def latest_event_id() -> int:
+    """The newest Event id: a freshly rendered page is in sync up to here, so
+    its websocket resumes after it. Read before the page's data, so an event
+    committed in between is replayed (applying one twice is harmless)."""
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+def visible_ticket(*, user, pk: int) -> Ticket | None:
+    """One ticket the user may see, without its thread (for partials)."""
+    return tickets_visible_to(user).select_related("customer", "queue", "assignee").filter(pk=pk).first()
+
+
+def ticket_messages(*, ticket: Ticket, ids: list[int] | None = None, after_id: int | None = None) -> list[Message]:
+    """Messages of ``ticket`` (by id, or newer than ``after_id``), in thread order."""
+    messages = ticket.messages.select_related("author")
+    if ids is not None:
+        messages = messages.filter(pk__in=ids)
+    if after_id is not None:
+        messages = messages.filter(pk__gt=after_id)
+    return list(messages.order_by("created_at", "id"))
