@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from inbox import realtime
 from inbox.models import Event, Ticket
-from inbox.permissions import is_staff_member, visible_queue_ids
+from inbox.permissions import forget_roles, is_staff_member, visible_queue_ids
 
 RESUME_LIMIT = 1000
 CLOSE_FORBIDDEN = 4403
@@ -120,6 +120,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     async def inbox_recheck(self, message: dict) -> None:
         """The user's queues changed: leave what they may no longer see."""
+        forget_roles(self.user)
         if not await database_sync_to_async(is_staff_member)(self.user):
             await self.close(code=CLOSE_FORBIDDEN)
             return

@@ -18,7 +18,18 @@ def is_supervisor(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name=SUPERVISORS).exists()
+    # Asked several times per request (list filters, counts, visibility): keep
+    # the answer on the user object, which lives for one request. Long-lived
+    # holders (the websocket consumer) call forget_roles() before re-checking.
+    cached = getattr(user, "_unisono_is_supervisor", None)
+    if cached is None:
+        cached = user.groups.filter(name=SUPERVISORS).exists()
+        user._unisono_is_supervisor = cached
+    return cached
+
+
+def forget_roles(user) -> None:
+    user.__dict__.pop("_unisono_is_supervisor", None)
 
 
 def is_staff_member(user) -> bool:

@@ -13,4 +13,8 @@ urlpatterns = [
     path("t/<int:pk>/assign/", views.ticket_assign, name="assign"),
     path("t/<int:pk>/status/", views.ticket_status, name="status"),
     path("t/<int:pk>/messages/<int:message_id>/retry/", views.message_retry, name="retry"),
+    # Partials the live client (static/unisono/live.js) fetches on websocket frames.
+    path("rows/", views.ticket_rows, name="rows"),
+    path("t/<int:pk>/messages/<int:message_id>/", views.ticket_message, name="message"),
+    path("t/<int:pk>/parts/", views.ticket_parts, name="parts"),
 ]

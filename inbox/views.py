@@ -6,7 +6,11 @@ message, or re-renders the ticket page with the error and a 4xx status.
 
 Templates are split into partials (a list row, a message, the customer panel,
 the ticket header) so a live client can re-render exactly one piece; the
-``*_context`` helpers build what each partial needs.
+``*_context`` helpers build what each partial needs. The live client
+(static/unisono/live.js) fetches them from the small GET endpoints at the end
+of this module when a websocket frame says something changed: the server, not
+the browser, decides whether a ticket still matches the list's filters and
+what a row or a message looks like.
 """
 
 from __future__ import annotations
@@ -17,8 +21,9 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +36,7 @@ from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
 PAGE_SIZE = 50
 RESULTS_TARGET = "ticket-results"  # the element htmx swaps when the filters change
 STALE_BANNER = "New messages arrived while you were writing — read them, then send"
+MAX_LIVE_ROWS = PAGE_SIZE  # ids one live row refresh may ask for
 
 
 def staff_required(view):
@@ -52,8 +58,11 @@ def staff_required(view):
 @require_GET
 @staff_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
+    last_event_id = selectors.latest_event_id()  # before the rows: see latest_event_id
     form = TicketFilterForm(request.GET, user=request.user)
-    context: dict = {"form": form, "tickets": [], "next_query": "", "first_query": "", "error": ""}
+    context: dict = {
+        "form": form, "tickets": [], "next_query": "", "first_query": "", "error": "", "last_event_id": last_event_id,
+    }
     status = 200
     if form.is_valid():
         tickets = selectors.ticket_list(user=request.user, filters=form.filters())
@@ -147,7 +156,12 @@ def _render_ticket(
     status_form: StatusForm | None = None,
     error: str = "",
     newer_ids: frozenset[int] = frozenset(),
+    last_event_id: int | None = None,
 ) -> HttpResponse:
+    if last_event_id is None:
+        # Error re-renders of a POST: the ticket was read a moment ago, so a
+        # frame committed in between may be missed until the next reload.
+        last_event_id = selectors.latest_event_id()
     thread = list(ticket.messages.all())
     last_seen = thread[-1].pk if thread else 0
     sendable = sendable_channels()
@@ -167,6 +181,7 @@ def _render_ticket(
         "note_form": note_form or NoteForm(),
         "assign_form": assign_form or AssignForm(initial={"assignee": ticket.assignee_id}, ticket=ticket, user=request.user),
         "status_form": status_form or StatusForm(initial={"status": ticket.status}),
+        "last_event_id": last_event_id,
         **customer_panel_context(request.user, ticket),
     }
     return render(request, "inbox/ticket_detail.html", context, status=status)
@@ -180,15 +195,19 @@ def _back_to(ticket: Ticket, message: Message | None = None) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _render_ticket(request, _visible_ticket(request.user, pk))
+    last_event_id = selectors.latest_event_id()  # before the ticket: see latest_event_id
+    return _render_ticket(request, _visible_ticket(request.user, pk), last_event_id=last_event_id)
 
 
 @require_POST
 @staff_required
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = _visible_ticket(request.user, pk)
+    wants_json = _wants_json(request)
     form = ReplyForm(request.POST, sendable=sendable_channels())
     if not form.is_valid():
+        if wants_json:
+            return _form_errors_json(form)
         return _render_ticket(request, ticket, reply_form=form, status=400)
     data = form.cleaned_data
     try:
@@ -200,6 +219,9 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             last_seen_message_id=data["last_seen_message_id"],
         )
     except actions.StaleReply as stale:
+        newer_ids = frozenset(message.pk for message in stale.newer)
+        if wants_json:
+            return _stale_reply_json(request, ticket, after_id=data["last_seen_message_id"], newer_ids=newer_ids)
         # Read the ticket again so every newer message is on the page, and
         # keep the draft; the hidden "last seen" moves to the newest shown,
         # so sending again after reading goes through.
@@ -209,12 +231,48 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             initial={"body": data["body"], "channel": data["channel"], "last_seen_message_id": thread[-1].pk},
             sendable=sendable_channels(),
         )
-        newer_ids = frozenset(message.pk for message in stale.newer)
         return _render_ticket(request, ticket, reply_form=draft, newer_ids=newer_ids, status=409)
     except actions.ActionError as error:
+        if wants_json:
+            return JsonResponse({"error": str(error)}, status=400)
         return _render_ticket(request, ticket, reply_form=form, error=str(error), status=400)
-    messages.success(request, f"Reply queued for sending by {Channel(message.channel).label}.")
+    notice = f"Reply queued for sending by {Channel(message.channel).label}."
+    if wants_json:
+        html = render_to_string("inbox/_message.html", {"ticket": ticket, "message": message}, request)
+        return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
+    messages.success(request, notice)
     return _back_to(ticket, message)
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    # Only the live client asks for JSON first; a browser's plain form POST
+    # accepts */* and must keep getting pages and redirects.
+    return request.headers.get("Accept", "").split(",")[0].strip() == "application/json"
+
+
+def _form_errors_json(form) -> JsonResponse:
+    errors = {field: [error["message"] for error in field_errors] for field, field_errors in form.errors.get_json_data().items()}
+    first = next(iter(errors.values()))[0]
+    return JsonResponse({"error": first, "errors": errors}, status=400)
+
+
+def _stale_reply_json(request: HttpRequest, ticket: Ticket, *, after_id: int, newer_ids: frozenset[int]) -> JsonResponse:
+    """The 409 of the live client: every message after the one the agent had
+    seen, rendered, and the id to send with next time. The client shows them
+    and keeps the draft; only now has the agent been shown them."""
+    shown = selectors.ticket_messages(ticket=ticket, after_id=after_id)
+    context = {"ticket": ticket, "newer_ids": newer_ids}
+    return JsonResponse(
+        {
+            "error": STALE_BANNER,
+            "messages": [
+                {"message": message.pk, "html": render_to_string("inbox/_message.html", {**context, "message": message}, request)}
+                for message in shown
+            ],
+            "last_seen_message_id": shown[-1].pk if shown else after_id,
+        },
+        status=409,
+    )
 
 
 @require_POST
@@ -282,3 +340,85 @@ def message_retry(request: HttpRequest, pk: int, message_id: int) -> HttpRespons
         return _render_ticket(request, ticket, error=str(error), status=400)
     messages.success(request, "Sending the message again.")
     return _back_to(ticket, message)
+
+
+# --- partials for the live client ------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def ticket_rows(request: HttpRequest) -> JsonResponse:
+    """Rows for the tickets ``ids`` as the list page with these query
+    parameters (filters, cursor) would show them, plus fresh counters. A
+    ticket that no longer belongs on that page (or that the user may not see:
+    same answer, nothing confirmed) is listed in ``gone``."""
+    ids = _parse_ids(request.GET.get("ids", ""))
+    if ids is None:
+        return JsonResponse({"error": f"ids must be 1 to {MAX_LIVE_ROWS} ticket ids, separated by commas."}, status=400)
+    form = TicketFilterForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return JsonResponse({"error": "Some filters are not valid; fix them and try again."}, status=400)
+    tickets = selectors.ticket_list(user=request.user, filters=form.filters()).filter(pk__in=ids)
+    try:
+        # The page's own cursor: a ticket that moved newer than a later page's
+        # start belongs on the first page, not here.
+        rows, _ = selectors.ticket_page(tickets, after=request.GET.get("after", ""), size=len(ids))
+    except selectors.BadCursor as error:
+        return JsonResponse({"error": str(error)}, status=400)
+    shown = {ticket.pk for ticket in rows}
+    return JsonResponse(
+        {
+            "rows": [
+                {"ticket": ticket.pk, "html": render_to_string("inbox/_ticket_row.html", {"ticket": ticket}, request)}
+                for ticket in rows
+            ],
+            "gone": [pk for pk in ids if pk not in shown],
+            "counts": render_to_string("inbox/_status_counts.html", {"counts": status_counts(request.user)}, request),
+        }
+    )
+
+
+def _parse_ids(raw: str) -> list[int] | None:
+    parts = [part.strip() for part in raw.split(",") if part.strip()]
+    if not parts or len(parts) > MAX_LIVE_ROWS or not all(part.isdigit() and len(part) < 19 for part in parts):
+        return None
+    return list(dict.fromkeys(int(part) for part in parts))
+
+
+def _visible_ticket_only(user, pk: int) -> Ticket:
+    ticket = selectors.visible_ticket(user=user, pk=pk)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    return ticket
+
+
+@require_GET
+@staff_required
+def ticket_message(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """One rendered message of a visible ticket; ``?new=1`` marks it as just
+    arrived (highlighted, not yet acknowledged by a send)."""
+    ticket = _visible_ticket_only(request.user, pk)
+    found = selectors.ticket_messages(ticket=ticket, ids=[message_id])
+    if not found:
+        raise Http404("No such message on this ticket.")
+    newer_ids = frozenset({message_id}) if request.GET.get("new") == "1" else frozenset()
+    return render(request, "inbox/_message.html", {"ticket": ticket, "message": found[0], "newer_ids": newer_ids})
+
+
+@require_GET
+@staff_required
+def ticket_parts(request: HttpRequest, pk: int) -> JsonResponse:
+    """The ticket header and the controls, re-rendered after a ticket.updated."""
+    ticket = _visible_ticket_only(request.user, pk)
+    controls = {
+        "ticket": ticket,
+        "assign_form": AssignForm(initial={"assignee": ticket.assignee_id}, ticket=ticket, user=request.user),
+        "status_form": StatusForm(initial={"status": ticket.status}),
+    }
+    return JsonResponse(
+        {
+            "status": ticket.status,
+            "header": render_to_string("inbox/_ticket_header.html", {"ticket": ticket}, request),
+            "controls": render_to_string("inbox/_ticket_controls.html", controls, request),
+        }
+    )

@@ -269,7 +269,7 @@ def test_list_needs_a_bounded_number_of_queries_whatever_the_number_of_rows(
 
     # session, user, staff check (2), supervisor check, queue choices (2),
     # the page, the counters: the same for 3 rows as for 30.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(LIST_URL)
 
     assert len(row_ids(response)) == count
@@ -279,7 +279,7 @@ def test_supervisor_list_needs_a_bounded_number_of_queries(client, supervisor, q
     _tickets_with_distinct_everything(queue, 30)
     client.force_login(supervisor)
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(8):
         response = client.get(f"{LIST_URL}?status=all")
 
     assert len(row_ids(response)) == 30
