@@ -204,6 +204,22 @@ UNISONO_FORM_THROTTLE_CALLBACKS_PER_NUMBER_DAY = env_int("UNISONO_FORM_THROTTLE_
 UNISONO_TEAM_NAME = env_str("UNISONO_TEAM_NAME", "The customer care team")  # signs replies sent by email
 UNISONO_DELIVERY_MAX_RETRIES = env_int("UNISONO_DELIVERY_MAX_RETRIES", 6)
 
+# Phone & SMS (Twilio or a Twilio-compatible provider). Without credentials the
+# channel shows as not configured and its webhooks answer 503.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
+# The URL Twilio calls us on, when it differs from what Django sees (proxy, TLS terminator).
+TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL").rstrip("/")
+
+# X (Twitter). Without credentials the channel shows as not configured.
+X_BEARER_TOKEN = env_str("X_BEARER_TOKEN")
+X_CONSUMER_KEY = env_str("X_CONSUMER_KEY")
+X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET")
+X_ACCESS_TOKEN = env_str("X_ACCESS_TOKEN")
+X_ACCESS_TOKEN_SECRET = env_str("X_ACCESS_TOKEN_SECRET")
+
 # Production hardening: on whenever DEBUG is off and we are told we sit behind TLS.
 if env_bool("SECURE", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -10,5 +10,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
     path("api/", include("inbox.api.urls")),
+    path("channels/phone/", include("channels_app.phone.urls")),
+    path("channels/x/", include("channels_app.social.urls")),
     path("", include("channels_app.webform.urls")),
 ]
