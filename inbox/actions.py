@@ -130,7 +130,7 @@ def _receive_new(inbound: InboundMessage) -> Message:
             queue=default_queue(),
             subject=(inbound.subject or _subject_from(inbound.body))[:200],
             origin_channel=inbound.channel,
-            created_at=now,
+            created_at=min(inbound.received_at, now),
             updated_at=now,
         )
     else:
