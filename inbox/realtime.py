@@ -15,7 +15,9 @@ per-session groups.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import threading
 import time
 from collections.abc import Iterable
 
@@ -69,6 +71,20 @@ def close_session(session_key: str) -> None:
 
 
 def _send(messages: list[tuple[str, dict]]) -> None:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        _send_now(messages)
+        return
+    # Called from a thread that runs an event loop (a sync caller inside async
+    # code, e.g. a test driving a browser): async_to_sync refuses to nest, so
+    # hand the sends to a short-lived thread and wait for it.
+    worker = threading.Thread(target=_send_now, args=(messages,))
+    worker.start()
+    worker.join()
+
+
+def _send_now(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
