@@ -56,7 +56,6 @@ def _children_env() -> dict[str, str]:
             "CELERY_TASK_ALWAYS_EAGER": "true",
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
             # No persistent connections: nothing lingers into the flush at teardown.
-            "DB_CONN_MAX_AGE": "0",
             "DEBUG": "false",
         }
     )

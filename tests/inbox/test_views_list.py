@@ -126,7 +126,8 @@ def test_counters_count_the_visible_tickets_per_status(client, agent, queue, oth
     response = client.get(LIST_URL)
 
     counts = {counter.status: counter.count for counter in response.context["counts"]}
-    assert counts == {"active": 4, "new": 2, "open": 1, "pending": 1, "solved": 1, "closed": 0, "all": 5}
+    # Work still to do is counted; solved/closed/all grow with history and are plain links.
+    assert counts == {"active": 4, "new": 2, "open": 1, "pending": 1, "solved": None, "closed": None, "all": None}
 
 
 # --- filters -------------------------------------------------------------------------
