@@ -142,6 +142,7 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             return None
         # Permission is checked against the database on every subscribe, not
         # against what the socket was allowed when it connected.
+        forget_roles(self.user)
         self.queue_ids = await database_sync_to_async(visible_queue_ids)(self.user)
         if ticket_id not in await database_sync_to_async(self._tickets_in_queues)({ticket_id}):
             await self.send_json({"type": "error", "ticket": ticket_id, "data": {"code": "forbidden", "message": "You can't see this ticket."}})

@@ -29,12 +29,29 @@ def is_supervisor(user) -> bool:
 
 
 def forget_roles(user) -> None:
-    user.__dict__.pop("_unisono_is_supervisor", None)
+    # delattr, not __dict__: a consumer's scope["user"] is a lazy proxy that
+    # forwards attribute access to the real user.
+    for name in ("_unisono_is_supervisor", "_unisono_member_queue_ids"):
+        try:
+            delattr(user, name)
+        except AttributeError:
+            pass
+
+
+def member_queue_ids(user) -> frozenset[int]:
+    """The queues the user is a member of, asked once per request (see is_supervisor)."""
+    if not user.is_authenticated:
+        return frozenset()
+    cached = getattr(user, "_unisono_member_queue_ids", None)
+    if cached is None:
+        cached = frozenset(user.inbox_queues.values_list("pk", flat=True))
+        user._unisono_member_queue_ids = cached
+    return cached
 
 
 def is_staff_member(user) -> bool:
     """Agents, supervisors and admins: anyone who may use the inbox."""
-    return bool(user.is_authenticated and user.is_active and (is_supervisor(user) or user.inbox_queues.exists()))
+    return bool(user.is_authenticated and user.is_active and (is_supervisor(user) or member_queue_ids(user)))
 
 
 def visible_queues(user) -> QuerySet[Queue]:
@@ -46,11 +63,13 @@ def visible_queues(user) -> QuerySet[Queue]:
 
 
 def visible_queue_ids(user) -> set[int]:
-    return set(visible_queues(user).values_list("id", flat=True))
+    if is_supervisor(user):
+        return set(Queue.objects.values_list("id", flat=True))
+    return set(member_queue_ids(user))
 
 
 def can_work_queue(user, queue_id: int) -> bool:
-    return is_supervisor(user) or (user.is_authenticated and user.inbox_queues.filter(pk=queue_id).exists())
+    return is_supervisor(user) or queue_id in member_queue_ids(user)
 
 
 def can_view_ticket(user, ticket: Ticket) -> bool:

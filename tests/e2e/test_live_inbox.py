@@ -137,7 +137,8 @@ def test_list_moves_a_changed_ticket_to_the_top_and_drops_one_that_no_longer_mat
     # Then it leaves A's list of active tickets, and the counters follow
     expect(a_page.locator(f'#ticket-rows tr[data-ticket="{first.pk}"]')).to_have_count(0, timeout=LIVE_WITHIN_MS)
     expect(rows).to_have_count(1)
-    expect(a_page.locator('#status-counts li[data-status="solved"] .count')).to_have_text("1")
+    expect(a_page.locator('#status-counts li[data-status="active"] .count')).to_have_text("1")
+    expect(a_page.locator('#status-counts li[data-status="open"] .count')).to_have_text("0")
     assert_not_reloaded(a_page)
 
 
