@@ -140,7 +140,10 @@ class Message(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", "Received"
         QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
+        # A message stays here if the worker died after handing it to the
+        # provider: it is never sent again automatically, the provider's
+        # status callback settles it.
+        SENDING = "sending", "Sending — unconfirmed"
         SENT = "sent", "Sent"
         DELIVERED = "delivered", "Delivered"
         UNDELIVERED = "undelivered", "Undelivered"
@@ -192,6 +195,7 @@ class Event(models.Model):
         TICKET_UPDATED = "ticket.updated"
         MESSAGE_CREATED = "message.created"
         MESSAGE_STATUS = "message.status"
+        CALLBACK_UPDATED = "callback.updated"
 
     id = models.BigAutoField(primary_key=True)
     type = models.CharField(max_length=32, choices=Type.choices)
@@ -207,3 +211,54 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.id} {self.type} ticket={self.ticket_id}"
+
+
+class CallbackTask(models.Model):
+    """A promise to call the customer back: asked for on the web form, or owed
+    after a missed call. Due by the window the customer chose; closed by the
+    call an agent logs."""
+
+    class Source(models.TextChoices):
+        WEB_FORM = "web_form", "Call-me-back form"
+        MISSED_CALL = "missed_call", "Missed call"
+
+    class Window(models.TextChoices):
+        ASAP = "asap", "Within 90 minutes"
+        OFFICE = "office", "During office hours"
+        EVENING = "evening", "In the evening, after 20:00"
+        AT = "at", "At a chosen time"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        DONE = "done", "Done"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callback_tasks")
+    # "call:<CallSid>" or "message:<id>": what asked for it, so a redelivered
+    # webhook or form can never create a second task.
+    key = models.CharField(max_length=160, unique=True)
+    source = models.CharField(max_length=12, choices=Source.choices)
+    window = models.CharField(max_length=8, choices=Window.choices)
+    phone = models.CharField(max_length=32, help_text="E.164 number to call")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=4, choices=Status.choices, default=Status.OPEN)
+    request_message = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="callback_requests"
+    )
+    logged_call = models.ForeignKey(
+        Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="closed_callbacks"
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "due_at", "id"], name="callback_queue")]
+
+    def __str__(self) -> str:
+        return f"callback {self.phone} due {self.due_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.status == self.Status.OPEN and self.due_at < timezone.now()

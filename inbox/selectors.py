@@ -12,9 +12,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
 from django.db.models import Prefetch, Q, QuerySet
 
-from inbox.models import Customer, Event, Identity, Message, Ticket
+from inbox.models import CallbackTask, Customer, Event, Identity, Message, Ticket
 from inbox.permissions import is_supervisor
 
 
@@ -172,3 +173,56 @@ def ticket_messages(*, ticket: Ticket, ids: list[int] | None = None, after_id: i
     if after_id is not None:
         messages = messages.filter(pk__gt=after_id)
     return list(messages.order_by("created_at", "id"))
+
+
+# --- phone: callbacks and delivery reports --------------------------------------------
+
+
+def callback_queue(*, user, after_id: int | None = None, size: int = 50) -> tuple[list, int | None]:
+    """Open callback tasks the user may work, the most urgent first (by the
+    moment we promised to call), one keyset page after task ``after_id``; and
+    the id to continue after (None on the last page)."""
+    tasks = (
+        CallbackTask.objects.filter(status=CallbackTask.Status.OPEN, ticket__in=tickets_visible_to(user))
+        .select_related("ticket__customer", "ticket__queue", "ticket__assignee", "request_message")
+        .order_by("due_at", "id")
+    )
+    if after_id is not None:
+        anchor = CallbackTask.objects.filter(pk=after_id).values_list("due_at", flat=True).first()
+        if anchor is not None:
+            tasks = tasks.filter(Q(due_at__gt=anchor) | Q(due_at=anchor, pk__gt=after_id))
+    rows = list(tasks[: size + 1])
+    return rows[:size], (rows[size - 1].pk if len(rows) > size else None)
+
+
+def ticket_open_callbacks(ticket: Ticket) -> list:
+    return list(ticket.callback_tasks.filter(status=CallbackTask.Status.OPEN).order_by("due_at", "id"))
+
+
+def visible_callback(*, user, pk: int):
+    return CallbackTask.objects.filter(pk=pk, ticket__in=tickets_visible_to(user)).select_related("ticket").first()
+
+
+def outbound_message_for_report(*, channel: str, provider_id: str, idempotency_key: str = "") -> Message | None:
+    """The outbound message a provider's delivery report is about: by the
+    provider's id, or (when the worker died before storing that id) by the
+    idempotency key we put in the report's URL."""
+    messages = Message.objects.filter(channel=channel, direction=Message.Direction.OUT)
+    if provider_id:
+        found = messages.filter(provider_id=provider_id).first()
+        if found is not None:
+            return found
+    if idempotency_key:
+        try:
+            return messages.filter(idempotency_key=idempotency_key).first()
+        except (ValueError, TypeError, ValidationError):
+            return None
+    return None
+
+
+# --- for the playbook (resolutions reads inbox data through these) ---------------------
+
+
+def latest_inbound_message(ticket: Ticket) -> Message | None:
+    """The customer's newest message on ``ticket``: what suggestions answer."""
+    return ticket.messages.filter(direction=Message.Direction.IN).order_by("-created_at", "-id").first()

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from inbox import views
+from inbox import views, views_phone
 
 app_name = "inbox"
 urlpatterns = [
@@ -17,4 +17,7 @@ urlpatterns = [
     path("rows/", views.ticket_rows, name="rows"),
     path("t/<int:pk>/messages/<int:message_id>/", views.ticket_message, name="message"),
     path("t/<int:pk>/parts/", views.ticket_parts, name="parts"),
+    # Phone: the call-me-back queue and logging a call on a ticket.
+    path("callbacks/", views_phone.callback_queue, name="callbacks"),
+    path("t/<int:pk>/log-call/", views_phone.log_call, name="log_call"),
 ]

@@ -1,0 +1,45 @@
+"""The agent's Log call form: a phone answer recorded like a written one."""
+
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+
+from inbox.models import Message
+
+DIRECTION_CHOICES = [(Message.Direction.OUT, "I called the customer"), (Message.Direction.IN, "The customer called")]
+OUTCOME_CHOICES = [
+    ("answered", "We spoke"),
+    ("no-answer", "No answer"),
+    ("left-voicemail", "I left a voicemail"),
+    ("busy", "Line busy"),
+    ("wrong-number", "Wrong number"),
+]
+
+
+class LogCallForm(forms.Form):
+    submission_id = forms.UUIDField(
+        widget=forms.HiddenInput, error_messages={"required": "Reload the page and try again.", "invalid": "Reload the page and try again."}
+    )
+    callback = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    direction = forms.ChoiceField(label="Who called", choices=DIRECTION_CHOICES, widget=forms.RadioSelect, initial=Message.Direction.OUT)
+    outcome = forms.ChoiceField(label="Outcome", choices=OUTCOME_CHOICES, initial="answered")
+    minutes = forms.IntegerField(label="Duration (minutes)", required=False, min_value=0, max_value=24 * 60,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    seconds = forms.IntegerField(label="and seconds", required=False, min_value=0, max_value=59,
+                                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    summary = forms.CharField(
+        label="What was said and agreed",
+        required=False,
+        max_length=settings.UNISONO_MAX_MESSAGE_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Write it for the colleague who takes the next contact: what the customer asked, what you promised.",
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        minutes, seconds = cleaned.get("minutes"), cleaned.get("seconds")
+        cleaned["duration_seconds"] = None if minutes is None and seconds is None else (minutes or 0) * 60 + (seconds or 0)
+        if cleaned.get("outcome") == "answered" and not (cleaned.get("summary") or "").strip():
+            self.add_error("summary", "Write down what was said: the next colleague reads it instead of the call.")
+        return cleaned

@@ -1,0 +1,178 @@
+"""Calls: the answer TwiML, voicemail + transcription as one message, missed calls."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from inbox.models import CallbackTask, Event, Message
+from tests.channels_app.phone.conftest import CUSTOMER, payload
+
+pytestmark = pytest.mark.django_db
+
+VOICE = "/channels/phone/voice/"
+RECORDING = "/channels/phone/recording/"
+STATUS = "/channels/phone/status/"
+CALL_SID = "CA5b1d5f7e1c1f4a0b9e0d6c2f3a4b5c6d"
+
+
+def twiml(response) -> ET.Element:
+    assert response.status_code == 200, response.content
+    assert response["Content-Type"].startswith("text/xml")
+    return ET.fromstring(response.content)
+
+
+def test_an_incoming_call_is_greeted_in_the_numbers_language_and_offered_voicemail(post_twilio):
+    root = twiml(post_twilio(VOICE, payload("voice_incoming")))
+
+    say, record = root[0], root[1]
+    assert say.tag == "Say" and say.get("language") == "nl-NL"
+    assert "Spreek na de toon" in say.text
+    assert record.tag == "Record"
+    assert record.get("transcribe") == "true"
+    assert record.get("action") == "http://testserver/channels/phone/recording/"
+    assert record.get("transcribeCallback") == "http://testserver/channels/phone/recording/"
+    assert Message.objects.count() == 0  # a ringing call is not a message yet
+
+
+def test_a_number_without_a_configured_language_greets_in_the_default(post_twilio):
+    root = twiml(post_twilio(VOICE, payload("voice_incoming", To="+3197010269999")))
+
+    assert root[0].get("language") == "en-GB"
+
+
+def test_behind_a_proxy_the_callback_urls_in_twiml_are_public(post_twilio, twilio_settings):
+    twilio_settings.TWILIO_WEBHOOK_BASE_URL = "https://care.example.com"
+
+    root = twiml(post_twilio(VOICE, payload("voice_incoming"), signed_url=f"https://care.example.com{VOICE}"))
+
+    assert root.find("Record").get("action") == "https://care.example.com/channels/phone/recording/"
+
+
+def test_a_withheld_number_gets_an_explanation_and_no_voicemail(post_twilio):
+    root = twiml(post_twilio(VOICE, payload("voice_incoming", From="anonymous", Caller="anonymous")))
+
+    assert root.find("Record") is None
+    assert root.find("Hangup") is not None
+
+
+def test_a_voicemail_is_an_inbound_phone_message_with_its_recording(post_twilio):
+    root = twiml(post_twilio(RECORDING, payload("recording_action")))
+
+    assert root.find("Hangup") is not None
+    message = Message.objects.get()
+    assert (message.channel, message.direction, message.provider_id) == ("phone", "in", CALL_SID)
+    call = message.meta["call"]
+    assert call["outcome"] == "voicemail"
+    assert call["recording"]["duration"] == 42
+    assert call["recording"]["url"].endswith("/Recordings/RE0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    assert "Voicemail (42 s)" in message.body
+    assert "Transcript: not yet available." in message.body
+    assert message.ticket.customer.identities.get().value == CUSTOMER
+
+
+@pytest.mark.parametrize("order", [("recording_action", "transcription"), ("transcription", "recording_action")])
+def test_recording_and_transcription_in_either_order_are_one_message_with_both(post_twilio, order):
+    for fixture in order:
+        assert post_twilio(RECORDING, payload(fixture)).status_code == 200
+
+    message = Message.objects.get()
+    call = message.meta["call"]
+    assert call["recording"]["sid"] == "RE0a1b2c3d4e5f60718293a4b5c6d7e8f9"
+    assert call["recording"]["duration"] == 42
+    assert call["transcript"]["text"].startswith("Hello, this is Piet")
+    assert "Voicemail (42 s)" in message.body
+    assert "Transcript: Hello, this is Piet, my internet is down again" in message.body
+    assert Event.objects.filter(type="message.created").count() == 1
+
+
+def test_the_transcript_update_reaches_open_pages(post_twilio, django_capture_on_commit_callbacks):
+    post_twilio(RECORDING, payload("recording_action"))
+    message = Message.objects.get()
+
+    post_twilio(RECORDING, payload("transcription"))
+
+    update = Event.objects.filter(type="message.status").get()
+    assert update.payload["message"] == message.pk
+    assert update.payload["updated"] == "call"
+
+
+def test_redelivered_recording_callbacks_change_nothing(post_twilio):
+    for fixture in ("recording_action", "transcription", "recording_action", "transcription"):
+        post_twilio(RECORDING, payload(fixture))
+
+    assert Message.objects.count() == 1
+    assert Event.objects.filter(type="message.status").count() == 1  # only the transcript changed it
+
+
+def test_a_record_action_without_a_recording_stores_nothing(post_twilio):
+    data = payload("recording_action")
+    for field in ("RecordingSid", "RecordingUrl", "RecordingDuration"):
+        del data[field]
+
+    root = twiml(post_twilio(RECORDING, data))
+
+    assert root.tag == "Response"
+    assert Message.objects.count() == 0
+
+
+def test_a_missed_call_creates_exactly_one_callback_task(post_twilio):
+    for _ in range(3):  # Twilio may deliver a status callback more than once
+        twiml(post_twilio(STATUS, payload("call_status_no_answer")))
+
+    message = Message.objects.get()
+    assert message.meta["call"]["outcome"] == "missed"
+    assert message.body.startswith("Missed call")
+    task = CallbackTask.objects.get()
+    assert task.ticket == message.ticket
+    assert task.source == CallbackTask.Source.MISSED_CALL
+    assert task.phone == CUSTOMER
+    assert task.status == CallbackTask.Status.OPEN
+    assert task.request_message == message
+    assert (task.due_at - message.created_at).total_seconds() == pytest.approx(90 * 60, abs=5)
+
+
+@pytest.mark.parametrize("status", ["busy", "no-answer", "canceled", "failed"])
+def test_every_unanswered_ending_is_a_missed_call(post_twilio, status):
+    post_twilio(STATUS, payload("call_status_no_answer", CallStatus=status))
+
+    assert CallbackTask.objects.count() == 1
+
+
+def test_a_call_that_left_a_voicemail_is_not_missed(post_twilio):
+    post_twilio(RECORDING, payload("recording_action"))
+
+    post_twilio(STATUS, payload("call_status_completed"))
+
+    assert Message.objects.count() == 1
+    assert CallbackTask.objects.count() == 0
+
+
+def test_a_completed_call_without_voicemail_was_abandoned_and_is_missed(post_twilio):
+    post_twilio(STATUS, payload("call_status_completed"))
+
+    assert CallbackTask.objects.count() == 1
+    assert Message.objects.get().meta["call"]["status"] == "completed"
+
+
+def test_a_voicemail_arriving_after_the_missed_call_report_joins_the_same_message(post_twilio):
+    post_twilio(STATUS, payload("call_status_completed"))
+    post_twilio(RECORDING, payload("recording_action"))
+
+    message = Message.objects.get()
+    assert message.meta["call"]["outcome"] == "voicemail"
+    assert message.body.startswith("Voicemail")
+
+
+def test_progress_reports_of_a_call_store_nothing(post_twilio):
+    for status in ("queued", "ringing", "in-progress"):
+        post_twilio(STATUS, payload("call_status_no_answer", CallStatus=status))
+
+    assert Message.objects.count() == 0
+
+
+def test_a_status_report_that_is_neither_a_call_nor_a_message_is_a_400(post_twilio):
+    response = post_twilio(STATUS, {"AccountSid": "AC0123456789abcdef0123456789abcdef"})
+
+    assert response.status_code == 400
