@@ -1,4 +1,12 @@
 from __future__ import annotations
 
+from django.urls import path
+
+from channels_app.social import views
+
 app_name = "social"
-urlpatterns: list = []
+urlpatterns = [
+    path("webhook/", views.webhook, name="webhook"),
+    path("health/", views.health_banner, name="health"),
+    path("poll/", views.poll_now, name="poll"),
+]

@@ -1,0 +1,94 @@
+"""X's webhook (Account Activity) and the health banner partial.
+
+Thin: verify, parse with ``inbound``, store through ``inbox.actions.receive``;
+the banner reads ``health``. A webhook without configured credentials answers
+503, so X (and whoever looks) can tell "not set up" from "refused".
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from channels_app.social import accounts, health, inbound, signatures
+from channels_app.social.models import XChannelHealth
+from inbox import actions
+from inbox.permissions import is_staff_member
+
+logger = logging.getLogger(__name__)
+
+NOT_CONFIGURED = "X is not configured on this server (no X consumer secret)."
+MAX_BODY_BYTES = 1_000_000
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def webhook(request: HttpRequest) -> HttpResponse:
+    secrets = accounts.webhook_secrets()
+    if not secrets:
+        return JsonResponse({"error": NOT_CONFIGURED}, status=503)
+    if request.method == "GET":
+        crc_token = request.GET.get("crc_token", "")
+        if not crc_token:
+            return JsonResponse({"error": "crc_token is missing."}, status=400)
+        # One webhook per X app: the accounts it serves share its consumer secret.
+        return JsonResponse({"response_token": signatures.crc_response_token(secrets[0], crc_token)})
+
+    body = request.body
+    if len(body) > MAX_BODY_BYTES or not signatures.verify(
+        secrets, body, request.headers.get("x-twitter-webhooks-signature", "")
+    ):
+        return JsonResponse({"error": "The signature does not match."}, status=403)
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return JsonResponse({"error": "The body is not JSON."}, status=400)
+    if not isinstance(payload, dict):
+        return JsonResponse({"error": "The body is not a JSON object."}, status=400)
+    account_name, own_user_id = _account_for(str(payload.get("for_user_id", "")))
+    stored = failed = 0
+    for message in inbound.activity_items(payload, account=account_name, own_user_id=own_user_id):
+        try:
+            stored += int(actions.receive(message).created)
+        except Exception:
+            # Polling fetches it again (the cursor never moved for the webhook).
+            failed += 1
+            logger.exception("X webhook event %s could not be stored", message.provider_id)
+    return JsonResponse({"stored": stored, "failed": failed})
+
+
+def _account_for(for_user_id: str) -> tuple[str, str]:
+    configured = accounts.configured_accounts()
+    known = dict(XChannelHealth.objects.exclude(user_id="").values_list("account", "user_id"))
+    for account in configured:
+        if for_user_id and (account.user_id or known.get(account.name, "")) == for_user_id:
+            return account.name, for_user_id
+    return configured[0].name, for_user_id
+
+
+@require_GET
+def health_banner(request: HttpRequest) -> HttpResponse:
+    """The banner's content, refreshed by htmx every 30 s (staff only)."""
+    if not is_staff_member(request.user):
+        return HttpResponse(status=403)
+    return render(request, "social/_health_banner_content.html", {"x_banners": health.banners()})
+
+
+@require_POST
+def poll_now(request: HttpRequest) -> HttpResponse:
+    """"Check X now" (staff): poll every account at once instead of waiting
+    for the schedule. Queued for a worker; in the embedded default it runs in
+    this process, like every task there."""
+    if not is_staff_member(request.user):
+        return JsonResponse({"error": "Only staff may poll X."}, status=403)
+    if not accounts.is_configured():
+        return JsonResponse({"error": NOT_CONFIGURED}, status=503)
+    from channels_app.social.tasks import poll_x
+
+    poll_x.delay()
+    return JsonResponse({"polling": [account.name for account in accounts.configured_accounts()]}, status=202)

@@ -1,0 +1,148 @@
+/* The X composer hint: counts a reply as X does, refuses a public reply over
+ * 280 before it is sent, and warns when a public reply holds an email address,
+ * a phone number or a ticket link, offering to send it as a DM instead.
+ * A hint only: the server counts again (channels_app/social/counting.py) and
+ * refuses with the same limit. No dependencies; safe to load on any page. */
+(function () {
+  "use strict";
+
+  var composer = document.getElementById("x-composer");
+  var form = document.getElementById("reply-form");
+  if (!composer || !form) return;
+  var body = form.querySelector("textarea[name=body]");
+  var channel = form.querySelector("select[name=channel]");
+  var mode = form.querySelector("select[name=x_mode]");
+  var count = document.getElementById("x-count");
+  var warning = document.getElementById("x-warning");
+  var warningText = document.getElementById("x-warning-text");
+  var status = document.getElementById("reply-status");
+  var MAX = parseInt(composer.getAttribute("data-max"), 10) || 280;
+  var kinds = (composer.getAttribute("data-kinds") || "").trim().split(/\s+/).filter(Boolean);
+  var customerMode = kinds.length && kinds[kinds.length - 1] === "dm" ? "dm" : "public";
+  var acknowledged = "";  // the text the agent chose to post publicly despite the warning
+
+  // twitter-text v3: weight 1 in these ranges, 2 elsewhere; URLs 23; emoji 2.
+  var ONE = [[0x0000, 0x10FF], [0x2000, 0x200D], [0x2010, 0x201F], [0x2032, 0x2037]];
+  var TLDS = "com|org|net|edu|gov|info|biz|io|co|app|dev|ly|me|tv|eu|nl|be|de|dk|no|se|fi|fr|es|it|uk|ie|at|ch|pl|pt|us|ca|au|nz|jp|cn|in|br|ru|shop|online|site|xyz";
+  var URL = new RegExp("(^|[^\\w@.\\-/])((?:https?://[^\\s<>\"]+|(?:www\\.)?(?:[a-z0-9](?:[a-z0-9\\-]*[a-z0-9])?\\.)+(?:" + TLDS + ")\\b(?![@.\\-]\\w)(?:/[^\\s<>\"]*)?))", "gi");
+  var EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
+  var PHONE = /(^|[^\w])(\+?\d[\d\s().\-]{7,}\d)/;
+  var TICKET_LINK = /(\/t\/[\w:\-]{6,}|\/inbox\/t\/\d+)/i;
+
+  function isEmojiBase(cp) {
+    return (cp >= 0x1F000 && cp <= 0x1FAFF) || (cp >= 0x2600 && cp <= 0x27BF) || (cp >= 0x2300 && cp <= 0x23FF) ||
+      (cp >= 0x2B00 && cp <= 0x2BFF) || [0xA9, 0xAE, 0x203C, 0x2049, 0x2122, 0x2139, 0x3030, 0x303D, 0x3297, 0x3299].indexOf(cp) >= 0;
+  }
+  function isModifier(cp) {
+    return cp === 0xFE0E || cp === 0xFE0F || (cp >= 0x1F3FB && cp <= 0x1F3FF) || cp === 0x20E3 || (cp >= 0xE0020 && cp <= 0xE007F);
+  }
+  function weigh(text) {
+    var cps = Array.from(text).map(function (c) { return c.codePointAt(0); });
+    var total = 0, i = 0;
+    while (i < cps.length) {
+      var cp = cps[i], next = cps[i + 1];
+      var keycap = "0123456789#*".indexOf(String.fromCodePoint(cp)) >= 0 && (next === 0xFE0F || next === 0xFE0E || next === 0x20E3);
+      if (isEmojiBase(cp) || keycap || next === 0xFE0F) {
+        var first = cp; i += 1;
+        if (first >= 0x1F1E6 && first <= 0x1F1FF && cps[i] >= 0x1F1E6 && cps[i] <= 0x1F1FF) { i += 1; }
+        else {
+          while (i < cps.length) {
+            if (isModifier(cps[i])) i += 1;
+            else if (cps[i] === 0x200D && i + 1 < cps.length) i += 2;
+            else break;
+          }
+        }
+        total += 200;
+        continue;
+      }
+      var weight = 200;
+      for (var r = 0; r < ONE.length; r++) if (cp >= ONE[r][0] && cp <= ONE[r][1]) { weight = 100; break; }
+      total += weight;
+      i += 1;
+    }
+    return total;
+  }
+  function weightedLength(text) {
+    text = text.normalize("NFC");
+    var total = 0, position = 0, match;
+    URL.lastIndex = 0;
+    while ((match = URL.exec(text)) !== null) {
+      var url = match[2].replace(/[.,;:!?'")\]}]+$/, "");
+      var start = match.index + match[1].length;
+      total += weigh(text.slice(position, start)) + 2300;
+      position = start + url.length;
+      URL.lastIndex = position;
+    }
+    total += weigh(text.slice(position));
+    return Math.ceil(total / 100);
+  }
+  window.unisonoXWeightedLength = weightedLength;
+
+  function active() { return channel && channel.value === "x"; }
+  function currentMode() { return (mode && mode.value) || customerMode; }
+
+  function sensitive(text) {
+    var found = [];
+    if (EMAIL.test(text)) found.push("an email address");
+    // Digits inside links (dates, ids) are not phone numbers.
+    URL.lastIndex = 0;
+    if (PHONE.test(text.replace(URL, "$1").replace(EMAIL, ""))) found.push("a phone number");
+    if (TICKET_LINK.test(text)) found.push("a ticket link");
+    return found;
+  }
+
+  function update() {
+    composer.hidden = !active();
+    if (!active()) { warning.hidden = true; count.textContent = ""; return; }
+    var text = body.value.trim();
+    if (currentMode() === "public") {
+      var length = weightedLength(text);
+      count.textContent = length + " / " + MAX;
+      count.className = "x-count" + (length > MAX ? " over" : "");
+      var found = sensitive(text);
+      warning.hidden = !found.length;
+      if (found.length) warningText.textContent = "Everyone can read a public reply, and this one contains " + found.join(" and ") + ".";
+    } else {
+      count.textContent = "Direct message";
+      count.className = "x-count";
+      warning.hidden = true;
+    }
+  }
+
+  function say(text) {
+    if (!status) return;
+    status.textContent = text;
+    status.className = "reply-status error";
+  }
+
+  // Capturing on the document runs before the form's own submit handlers
+  // (live.js sends through fetch): a refused reply never leaves the page.
+  document.addEventListener("submit", function (event) {
+    if (event.target !== form || !active() || currentMode() !== "public") return;
+    var text = body.value.trim();
+    var length = weightedLength(text);
+    var refuse = "";
+    if (length > MAX) {
+      refuse = "Too long for a public reply on X: " + length + " characters as X counts them (links count 23), the limit is " + MAX + ". Shorten it or send it as a DM.";
+    } else if (sensitive(text).length && acknowledged !== text) {
+      acknowledged = text;
+      refuse = "Check before posting publicly: " + warningText.textContent + " Send again to post it anyway, or send it as a DM.";
+    }
+    if (refuse) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      say(refuse);
+      body.focus();
+    }
+  }, true);
+
+  document.getElementById("x-switch-dm").addEventListener("click", function () {
+    if (mode) mode.value = "dm";
+    update();
+    body.focus();
+  });
+  body.addEventListener("input", update);
+  if (channel) channel.addEventListener("change", update);
+  if (mode) mode.addEventListener("change", update);
+  update();
+})();

@@ -1,0 +1,289 @@
+"""Polling mentions and DMs: stored once, cursors that never skip, rate limits
+that reschedule instead of sleeping, and a banner when X is unhealthy."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timezone as dt_timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+from celery.signals import before_task_publish
+
+from channels_app.social.models import XChannelHealth, XCursor
+from channels_app.social.tasks import poll_x, poll_x_account
+from inbox.models import Customer, Identity, Message, Ticket
+from tests.channels_app.social.conftest import (
+    DM_EVENTS_URL,
+    MENTIONS_URL,
+    calls_to,
+    fixture,
+    fixture_bytes,
+    serve_polls,
+    signed_post,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def cursor(stream: str) -> int | None:
+    return XCursor.objects.filter(account="default", stream=stream).values_list("since_id", flat=True).first()
+
+
+def query(call) -> dict:
+    return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
+
+
+def test_mentions_and_dms_become_messages_on_the_customers_tickets(x_settings, x_api):
+    # Given X has two mentions and a DM conversation (one message is ours)
+    serve_polls(x_api, mentions="mentions_page.json", dms="dm_events_page.json")
+
+    # When beat runs the poll
+    assert poll_x.delay().get(timeout=10) == 1
+
+    # Then each customer message is a message on a ticket, oldest first
+    inbound = list(Message.objects.filter(direction=Message.Direction.IN).order_by("created_at"))
+    assert [(m.channel, m.provider_id, m.meta["x_kind"]) for m in inbound] == [
+        ("x", "1790000000000000102", "mention"),
+        ("x", "1790000000000000103", "mention"),
+        ("x", "dm-1790000000000000301", "dm"),
+    ]
+    anna = inbound[0]
+    assert anna.body == "@UnisonoCare my internet is down since this morning, again. Third time this month!"
+    assert anna.created_at == datetime(2024, 5, 13, 9, 15, 2, tzinfo=dt_timezone.utc)
+    assert anna.ticket.customer.name == "Anna de Vries"
+    assert anna.ticket.origin_channel == "x"
+    identity = Identity.objects.get(kind="x", value="1234567890")
+    assert identity.handle == "anna_dv" and identity.customer == anna.ticket.customer
+    # Our own DM ("Thanks for reaching out!") is not a customer message
+    assert not Message.objects.filter(body__startswith="Thanks for reaching out").exists()
+    assert Ticket.objects.count() == 3 and Customer.objects.count() == 3
+    # And the cursors moved to the newest ids seen; the channel is healthy
+    assert cursor("mentions") == 1790000000000000103
+    assert cursor("dms") == 1790000000000000301
+    health = XChannelHealth.objects.get(account="default")
+    assert health.state == "ok" and health.last_success_at is not None
+    # The mentions were asked with the fields we parse
+    asked = query(calls_to(x_api, MENTIONS_URL)[0])
+    assert "created_at" in asked["tweet.fields"] and asked["expansions"] == "author_id"
+
+
+def test_a_repeated_poll_stores_nothing_twice_and_asks_since_the_cursor(x_settings, x_api):
+    serve_polls(x_api, mentions="mentions_page.json", dms="dm_events_page.json")
+    poll_x_account.delay("default")
+    before = Message.objects.count()
+
+    # When X serves the same page again (and the same DMs)
+    poll_x_account.delay("default")
+
+    # Then nothing new is stored, and the second poll asked only for newer mentions
+    assert Message.objects.count() == before == 3
+    first, second = calls_to(x_api, MENTIONS_URL)
+    assert "since_id" not in query(first)
+    assert query(second)["since_id"] == "1790000000000000103"
+
+
+def test_webhook_and_poll_of_the_same_events_store_each_once(x_settings, x_api, client):
+    # Given the webhook delivered a mention and a DM
+    assert signed_post(client, fixture_bytes("activity_mention.json")).json() == {"stored": 1, "failed": 0}
+    assert signed_post(client, fixture_bytes("activity_dm.json")).json() == {"stored": 1, "failed": 0}
+    webhook_mention = Message.objects.get(provider_id="1790000000000000102")
+    assert webhook_mention.meta["handle"] == "anna_dv"
+
+    # When the poll brings the same mention and DM (and one more mention)
+    serve_polls(x_api, mentions="mentions_page.json", dms="dm_events_page.json")
+    poll_x_account.delay("default")
+
+    # Then only the one the webhook hadn't delivered is new
+    assert Message.objects.filter(provider_id="1790000000000000102").count() == 1
+    assert Message.objects.filter(provider_id="dm-1790000000000000301").count() == 1
+    assert Message.objects.filter(direction=Message.Direction.IN).count() == 3
+    # A webhook delivery repeated by X is stored once too
+    assert signed_post(client, fixture_bytes("activity_mention.json")).json() == {"stored": 0, "failed": 0}
+
+
+def test_the_cursor_does_not_advance_past_a_message_that_could_not_be_stored(x_settings, x_api):
+    # Given a first poll stored two mentions
+    serve_polls(x_api, mentions="mentions_page.json")
+    poll_x_account.delay("default")
+    assert cursor("mentions") == 1790000000000000103
+
+    # When the next page holds a mention that cannot be stored (the older
+    # one: its sender id is not an X user id) and a good newer one
+    page = fixture("mentions_newer_page.json")
+    page["data"][1]["author_id"] = "not-a-user-id"
+    x_api.replace(responses.GET, MENTIONS_URL, json=page)
+    assert poll_x_account.delay("default").get(timeout=10) == "store-failed"
+
+    # Then the cursor stayed where it was, so the next poll asks for it again
+    assert cursor("mentions") == 1790000000000000103
+    assert not Message.objects.filter(provider_id="1790000000000000204").exists()
+    health = XChannelHealth.objects.get(account="default")
+    assert "1790000000000000204" in health.last_error and "could not be stored" in health.last_error
+    poll_x_account.delay("default")
+    assert query(calls_to(x_api, MENTIONS_URL)[-1])["since_id"] == "1790000000000000103"
+
+    # And once X serves it intact, it is stored and the cursor moves on
+    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_newer_page.json"))
+    poll_x_account.delay("default")
+    assert Message.objects.filter(provider_id="1790000000000000204").exists()
+    assert cursor("mentions") == 1790000000000000205
+
+
+@pytest.fixture
+def published():
+    """Tasks sent to the broker (not run in-process), as a worker would get them."""
+    from config.celery import app
+
+    sent: list[dict] = []
+
+    def record(sender=None, headers=None, body=None, **kwargs):
+        sent.append({"task": sender, "eta": headers.get("eta"), "args": body[0]})
+
+    before_task_publish.connect(record, weak=False)
+    app.conf.task_always_eager = False
+    try:
+        yield sent
+    finally:
+        app.conf.task_always_eager = True
+        before_task_publish.disconnect(record)
+        with app.connection_for_write() as connection:
+            connection.default_channel.queue_purge("celery")
+
+
+def test_a_429_reschedules_for_the_reset_without_blocking_and_loses_nothing(x_settings, x_api, published, client, agent):
+    # Given X answers the mentions poll with 429 and a reset two seconds away
+    reset = int(time.time()) + 2
+    x_api.get(MENTIONS_URL, status=429, json=fixture("error_429.json"),
+              headers={"x-rate-limit-limit": "180", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)})
+
+    # When a worker runs the poll
+    started = time.monotonic()
+    outcome = poll_x_account.apply(args=["default"]).get(timeout=10)
+    elapsed = time.monotonic() - started
+
+    # Then it returned at once (no sleeping until the reset) ...
+    assert outcome == "rate-limited"
+    assert elapsed < 1.5
+    # ... recorded when X lets us back in, and published the next poll for then
+    health = XChannelHealth.objects.get(account="default")
+    assert health.state == "rate_limited"
+    assert health.rate_limited_until == datetime.fromtimestamp(reset, tz=dt_timezone.utc)
+    assert len(published) == 1
+    assert published[0]["task"] == "channels_app.social.tasks.poll_x_account"
+    assert published[0]["args"] == ["default"]
+    eta = datetime.fromisoformat(published[0]["eta"])
+    assert datetime.fromtimestamp(reset, tz=dt_timezone.utc) <= eta <= datetime.fromtimestamp(reset + 3, tz=dt_timezone.utc)
+    # The inbox says so
+    client.force_login(agent)
+    assert "Rate-limited by X" in client.get("/channels/x/health/").content.decode()
+
+    # And a poll before the reset doesn't call X at all
+    calls_before = len(x_api.calls)
+    assert poll_x_account.apply(args=["default"]).get(timeout=10) == "skipped"
+    assert len(x_api.calls) == calls_before
+
+    # When the reset has passed, the rescheduled poll picks up everything
+    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_page.json"))
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page.json"))
+    time.sleep(max(0.0, reset - time.time()) + 0.1)
+    assert poll_x_account.apply(args=["default"]).get(timeout=10) == "ok"
+    assert set(Message.objects.values_list("provider_id", flat=True)) == {
+        "1790000000000000102", "1790000000000000103", "dm-1790000000000000301",
+    }
+    assert XChannelHealth.objects.get(account="default").state == "ok"
+    assert client.get("/channels/x/health/").content.decode().strip() == ""
+
+
+def test_a_401_marks_the_channel_unhealthy_and_the_banner_shows_until_a_poll_works(x_settings, x_api, client, agent):
+    # Given a successful poll earlier
+    serve_polls(x_api)
+    poll_x_account.delay("default")
+    last_success = XChannelHealth.objects.get(account="default").last_success_at
+
+    # When X refuses our credentials
+    x_api.replace(responses.GET, MENTIONS_URL, status=401, json=fixture("error_401.json"))
+    assert poll_x_account.delay("default").get(timeout=10) == "unauthorized"
+
+    # Then the channel is unhealthy, and every inbox page carries the banner
+    health = XChannelHealth.objects.get(account="default")
+    assert health.state == "unauthorized" and "401" in health.last_error
+    client.force_login(agent)
+    inbox = client.get("/inbox/").content.decode()
+    assert 'hx-get="/channels/x/health/"' in inbox and 'hx-trigger="load, every 30s"' in inbox
+    banner = client.get("/channels/x/health/").content.decode()
+    assert "X: Unauthorized (check the X credentials)" in banner
+    assert "Last successful poll:" in banner and f"{last_success.astimezone().year}" in banner
+    assert "X answered 401" in banner
+
+    # And it clears by itself with the next poll that works
+    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_empty.json"))
+    assert poll_x_account.delay("default").get(timeout=10) == "ok"
+    assert client.get("/channels/x/health/").content.decode().strip() == ""
+
+
+def test_the_banner_is_for_staff_only(x_settings, client, django_user_model):
+    assert client.get("/channels/x/health/").status_code == 403
+    client.force_login(django_user_model.objects.create_user("outside", password="pw-for-tests-1"))
+    assert client.get("/channels/x/health/").status_code == 403
+
+
+def test_without_x_credentials_polling_does_nothing(settings, x_api):
+    for name in ("X_BEARER_TOKEN", "X_CONSUMER_KEY", "X_CONSUMER_SECRET", "X_ACCESS_TOKEN", "X_ACCESS_TOKEN_SECRET"):
+        setattr(settings, name, "")
+    settings.X_ACCOUNTS = []
+    assert poll_x.delay().get(timeout=10) == 0
+    assert poll_x_account.delay("default").get(timeout=10) == "not-configured"
+    assert len(x_api.calls) == 0
+
+
+def test_a_second_account_from_x_accounts_is_polled_with_its_own_cursor(x_settings, x_api):
+    x_settings.X_ACCOUNTS = [{
+        "name": "billing", "user_id": "3333333333", "bearer_token": "AAAA-billing",
+        "consumer_key": "k", "consumer_secret": "s", "access_token": "t", "access_token_secret": "ts",
+    }]
+    serve_polls(x_api)
+    x_api.get("https://api.twitter.com/2/users/3333333333/mentions", json=fixture("mentions_page.json"))
+
+    assert poll_x.delay().get(timeout=10) == 2
+
+    assert XCursor.objects.get(account="billing", stream="mentions").since_id == 1790000000000000103
+    assert Message.objects.filter(meta__account="billing").count() == 2
+
+
+def test_a_reply_to_our_reply_threads_into_that_ticket(x_settings, x_api, agent):
+    # Given Anna's mention and our public reply to it (tweet ...150), and the ticket closed
+    from inbox import actions
+
+    serve_polls(x_api, mentions="mentions_page.json")
+    poll_x_account.delay("default")
+    ticket = Message.objects.get(provider_id="1790000000000000102").ticket
+    Message.objects.create(ticket=ticket, direction="out", channel="x", body="Fixed!", provider_id="1790000000000000150",
+                           status="sent")
+    actions.set_status(ticket=ticket, status="closed", by=agent)
+    # Closed and long quiet: only the reply-to can lead her answer here
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=datetime(2024, 1, 1, tzinfo=dt_timezone.utc))
+
+    # When she answers that reply (and changed her handle meanwhile)
+    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_newer_page.json"))
+    poll_x_account.delay("default")
+
+    # Then her answer is on the same ticket, reopened, and her handle is current
+    answer = Message.objects.get(provider_id="1790000000000000205")
+    assert answer.ticket_id == ticket.pk
+    assert answer.in_reply_to == "1790000000000000150"
+    ticket.refresh_from_db()
+    assert ticket.status == "open"
+    assert Identity.objects.get(kind="x", value="1234567890").handle == "anna_devries"
+
+
+def test_staff_can_ask_for_a_poll_now(x_settings, x_api, client, agent):
+    serve_polls(x_api, mentions="mentions_page.json")
+    assert client.post("/channels/x/poll/").status_code == 403  # anonymous
+    client.force_login(agent)
+
+    response = client.post("/channels/x/poll/")
+
+    assert response.status_code == 202 and response.json() == {"polling": ["default"]}
+    assert Message.objects.filter(channel="x").count() == 2
