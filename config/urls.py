@@ -9,6 +9,8 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("inbox/", include("inbox.urls")),
+    path("supervisor/", include("resolutions.urls")),
+    path("api/playbook/", include("resolutions.api_urls")),
     path("api/", include("inbox.api.urls")),
     path("channels/phone/", include("channels_app.phone.urls")),
     path("channels/x/", include("channels_app.social.urls")),

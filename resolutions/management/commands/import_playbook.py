@@ -1,0 +1,44 @@
+"""python manage.py import_playbook FILE.yaml — bring the playbook in line with a file.
+
+Idempotent: an unchanged file changes nothing; changed wording makes one new
+version per resolution and retires the old one. A bad file changes nothing and
+exits non-zero with one line saying where the problem is.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from inbox.actions import ActionError
+from resolutions import actions
+from resolutions.playbook_file import PlaybookError, parse
+
+
+class Command(BaseCommand):
+    help = "Import a playbook YAML file (topics, resolutions, answers per channel and language)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help="path to the playbook YAML file")
+
+    def handle(self, *args, file: str, verbosity: int = 1, **options) -> None:
+        path = Path(file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise CommandError(f"{file}: cannot read the file ({getattr(error, 'strerror', None) or error})") from None
+        try:
+            topics = parse(text)
+        except PlaybookError as error:
+            raise CommandError(f"{file}: {error}") from None
+
+        def progress(done: int, total: int, slug: str) -> None:
+            if verbosity >= 1:
+                self.stderr.write(f"  [{done}/{total}] {slug}")
+
+        try:
+            summary = actions.playbook_import(topics=topics, source=path.name, progress=progress)
+        except ActionError as error:
+            raise CommandError(f"{file}: {error}") from None
+        self.stdout.write(f"Imported {path.name}: {summary.line()}.")

@@ -1,0 +1,121 @@
+"""The supervisors' playbook editor: list, edit (= a new version with a change
+note), preview every channel x language rendering with length flags, retire,
+and approve agents' topic confirmations as new examples. Thin views: reads
+through resolutions.selectors, writes through resolutions.actions."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from inbox.actions import ActionError
+from inbox.permissions import is_supervisor
+from resolutions import actions, rendering, selectors
+from resolutions.models import ANSWER_CHANNELS, TopicConfirmation
+from resolutions.playbook_file import ordered_languages
+
+PREVIEW_CHANNELS = ("web", "x", "sms", "phone")
+EDITOR_LANGUAGES = ("en", "nl", "da", "nb")
+
+
+def supervisor_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_supervisor(request.user):
+            return render(request, "inbox/forbidden.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+@require_GET
+@supervisor_required
+def playbook_list(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "resolutions/playbook_list.html",
+        {"resolutions": selectors.resolution_list(), "confirmations": selectors.pending_confirmations()},
+    )
+
+
+def _preview(version) -> list[dict]:
+    rows = []
+    for language in ordered_languages({**version.answers, **{code: {} for code in EDITOR_LANGUAGES}}):
+        cells = []
+        for channel in PREVIEW_CHANNELS:
+            rendered = rendering.render_version(version, channel=channel, language=language, **rendering.SAMPLE_VALUES)
+            cells.append({"channel": channel, "rendering": rendered})
+        rows.append({"language": language, "cells": cells})
+    return rows
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    resolution = selectors.resolution_detail(pk)
+    if resolution is None:
+        raise Http404("No such resolution.")
+    version = resolution.current_version
+    error = ""
+    status = 200
+    answers = {language: dict(variants) for language, variants in (version.answers if version else {}).items()}
+    change_note = ""
+    if request.method == "POST":
+        change_note = request.POST.get("change_note", "")
+        answers = {}
+        for language in EDITOR_LANGUAGES:
+            variants = {channel: request.POST.get(f"answer-{language}-{channel}", "").strip() for channel in ANSWER_CHANNELS}
+            variants = {channel: text for channel, text in variants.items() if text}
+            if variants:
+                answers[language] = variants
+        try:
+            actions.resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=request.user)
+        except ActionError as problem:
+            error, status = str(problem), 400
+        else:
+            messages.success(request, _("Saved a new version of %(slug)s.") % {"slug": resolution.slug})
+            return redirect("resolutions:edit", pk=resolution.pk)
+    fields = [
+        {"language": language, "channel": channel, "name": f"answer-{language}-{channel}", "text": answers.get(language, {}).get(channel, "")}
+        for language in EDITOR_LANGUAGES for channel in ANSWER_CHANNELS
+    ]
+    return render(
+        request, "resolutions/resolution_edit.html",
+        {
+            "resolution": resolution, "version": version, "fields": fields, "change_note": change_note, "error": error,
+            "preview": _preview(version) if version else [], "versions": list(resolution.versions.all()),
+            "sample": rendering.SAMPLE_VALUES,
+        },
+        status=status,
+    )
+
+
+@require_POST
+@supervisor_required
+def resolution_retire(request: HttpRequest, pk: int) -> HttpResponse:
+    resolution = selectors.resolution_detail(pk)
+    if resolution is None:
+        raise Http404("No such resolution.")
+    actions.resolution_retire(resolution=resolution, by=request.user)
+    messages.success(request, _("Retired %(slug)s: it is no longer suggested.") % {"slug": resolution.slug})
+    return redirect("resolutions:list")
+
+
+@require_POST
+@supervisor_required
+def confirmation_review(request: HttpRequest, pk: int) -> HttpResponse:
+    confirmation = TopicConfirmation.objects.filter(pk=pk).first()
+    if confirmation is None:
+        raise Http404("No such confirmation.")
+    try:
+        actions.confirmation_review(confirmation=confirmation, approve=request.POST.get("decision") == "approve", by=request.user)
+    except ActionError as problem:
+        messages.error(request, str(problem))
+    else:
+        messages.success(request, _("Review saved."))
+    return redirect("resolutions:list")
