@@ -11,6 +11,13 @@ from channels_app.base import DeliveryError, OutboundAdapter
 _ADAPTERS: dict[str, str] = {
     "web": "channels_app.webform.outbound",
     "email": "channels_app.webform.outbound",
+    "x": "channels_app.social.outbound",
+    "sms": "channels_app.phone.outbound",
+}
+# Channels that take no replies through an adapter but still depend on
+# credentials (a phone call is logged by the agent, not sent).
+_RECEIVE_ONLY: dict[str, str] = {
+    "phone": "channels_app.phone.config",
 }
 
 
@@ -22,4 +29,27 @@ def outbound_for(channel: str) -> OutboundAdapter:
 
 
 def sendable_channels() -> list[str]:
-    return list(_ADAPTERS)
+    return [channel for channel in _ADAPTERS if is_configured(channel)]
+
+
+def is_configured(channel: str) -> bool:
+    """Whether the channel has what it needs (credentials) to work. Adapters
+    without ``is_configured`` need nothing; phone looks at its webhook credentials."""
+    if channel in _RECEIVE_ONLY:
+        return bool(import_module(_RECEIVE_ONLY[channel]).can_receive())
+    module_path = _ADAPTERS.get(channel)
+    if module_path is None:
+        return False
+    check = getattr(import_module(module_path), "is_configured", None)
+    return bool(check()) if check is not None else True
+
+
+def validate_reply(*, channel: str, body: str, ticket, meta: dict) -> dict:
+    """Let the channel refuse a reply before it is stored (ActionError), e.g.
+    a public X reply over 280 characters. Returns the meta to store with the
+    message; adapters without ``validate_reply`` accept everything."""
+    module_path = _ADAPTERS.get(channel)
+    if module_path is None:
+        return meta
+    validate = getattr(import_module(module_path), "validate_reply", None)
+    return validate(body=body, ticket=ticket, meta=meta) if validate is not None else meta

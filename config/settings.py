@@ -14,7 +14,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from config.env import env_bool, env_int, env_list, env_str
+from config.env import env_bool, env_int, env_json_list, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("UNISONO_DATA_DIR", str(BASE_DIR / "var")))
@@ -173,6 +173,11 @@ CELERY_TASK_EAGER_PROPAGATES = False
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Periodic jobs (Celery beat in production; the embedded scheduler runs the same
+# entries in-process beside Daphne when REDIS_URL is not set): config/schedule.py.
+from config.schedule import beat_schedule  # noqa: E402
+
+CELERY_BEAT_SCHEDULE = beat_schedule(x_poll_seconds=env_int("X_POLL_SECONDS", 60))
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -221,6 +226,21 @@ TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER")
 TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID")
 # The URL Twilio calls us on, when it differs from what Django sees (proxy, TLS terminator).
 TWILIO_WEBHOOK_BASE_URL = env_str("TWILIO_WEBHOOK_BASE_URL").rstrip("/")
+# Where the REST client sends API calls: empty means Twilio's own
+# (https://api.twilio.com); a Twilio-compatible provider or a test fake sets it.
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL").rstrip("/")
+# The language each of our numbers greets callers in: "+31201234567=nl,+4532123456=da".
+TWILIO_NUMBER_LANGUAGES = dict(
+    (number.strip(), language.strip())
+    for number, _, language in (pair.partition("=") for pair in env_list("TWILIO_NUMBER_LANGUAGES"))
+    if number.strip() and language.strip()
+)
+TWILIO_DEFAULT_LANGUAGE = env_str("TWILIO_DEFAULT_LANGUAGE", "en")
+# Hosts whose MMS media links are shown to agents as links (never fetched by us).
+TWILIO_MEDIA_HOSTS = env_list("TWILIO_MEDIA_HOSTS", "api.twilio.com")
+# Office hours (local time, Monday to Friday) for "call me back during office hours".
+UNISONO_OFFICE_HOURS_START = env_int("UNISONO_OFFICE_HOURS_START", 9)
+UNISONO_OFFICE_HOURS_END = env_int("UNISONO_OFFICE_HOURS_END", 17)
 
 # X (Twitter). Without credentials the channel shows as not configured.
 X_BEARER_TOKEN = env_str("X_BEARER_TOKEN")
@@ -228,6 +248,15 @@ X_CONSUMER_KEY = env_str("X_CONSUMER_KEY")
 X_CONSUMER_SECRET = env_str("X_CONSUMER_SECRET")
 X_ACCESS_TOKEN = env_str("X_ACCESS_TOKEN")
 X_ACCESS_TOKEN_SECRET = env_str("X_ACCESS_TOKEN_SECRET")
+# The numeric user id of that account; looked up once (GET /2/users/me) when empty.
+X_USER_ID = env_str("X_USER_ID")
+# More accounts: a JSON list of objects with the keys name, user_id, bearer_token,
+# consumer_key, consumer_secret, access_token, access_token_secret (see docs/x.md).
+X_ACCOUNTS = env_json_list("X_ACCOUNTS")
+# Seconds between two polls of each account (mentions and DMs).
+X_POLL_SECONDS = env_int("X_POLL_SECONDS", 60)
+# Where tweepy sends API calls: empty means X's own (https://api.twitter.com); tests point it at a fake.
+X_API_BASE_URL = env_str("X_API_BASE_URL").rstrip("/")
 
 # Production hardening: on whenever DEBUG is off and we are told we sit behind TLS.
 if env_bool("SECURE", False):

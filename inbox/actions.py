@@ -7,14 +7,17 @@ in that transaction and schedules broadcasts and tasks with ``on_commit``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from inbox import realtime, selectors
 from inbox.identities import normalise
-from inbox.models import Channel, Customer, Event, Identity, Message, Queue, Ticket
+from inbox.models import CallbackTask, Channel, Customer, Event, Identity, Message, Queue, Ticket
 from inbox.threading import find_ticket
 
 if TYPE_CHECKING:
@@ -144,6 +147,8 @@ def _receive_new(inbound: InboundMessage) -> Message:
         ticket.updated_at = now
         ticket.save(update_fields=fields)
 
+    from resolutions.actions import language_for_inbound  # resolutions imports inbox: import here, not at load
+
     message = Message.objects.create(
         ticket=ticket,
         direction=Message.Direction.IN,
@@ -154,10 +159,16 @@ def _receive_new(inbound: InboundMessage) -> Message:
         status=Message.Status.RECEIVED,
         meta=inbound.meta,
         created_at=inbound.received_at,
+        # Detected offline; the customer's language follows their latest message.
+        language=language_for_inbound(body=inbound.body, customer=customer),
     )
     Customer.objects.filter(pk=customer.pk).update(updated_at=now)
     ticket_event = Event.Type.TICKET_CREATED if created_ticket else Event.Type.TICKET_UPDATED
     _events(ticket, (ticket_event, ticket_payload(ticket)), (Event.Type.MESSAGE_CREATED, message_payload(message)))
+    if inbound.meta.get("callback") is not None and any(s.kind == Identity.Kind.PHONE for s in inbound.senders):
+        # A call-me-back form or a missed call: the promise to call is made
+        # with the message, in the same transaction, exactly once.
+        _open_callback_task(ticket=ticket, message=message, inbound=inbound, now=now)
     return message
 
 
@@ -235,12 +246,22 @@ def reply(
     body: str,
     channel: str | None = None,
     last_seen_message_id: int | None = None,
+    meta: dict | None = None,
+    resolution_version=None,
+    off_playbook_reason: str | None = None,
+    exception_reason: str | None = None,
 ) -> Message:
     """Store an outbound answer as queued and deliver it after commit.
 
     ``channel`` defaults to the channel of the customer's latest inbound
     message. With ``last_seen_message_id``, a reply written before the
-    customer's or a colleague's newer message is refused (StaleReply)."""
+    customer's or a colleague's newer message is refused (StaleReply).
+    ``meta`` (e.g. ``{"x_mode": "dm"}``) is stored on the message; the
+    channel's adapter may refuse the reply first (ActionError).
+    ``resolution_version`` | ``off_playbook_reason`` | ``exception_reason``:
+    which playbook answer this is; stored as its AnswerRecord in this
+    transaction (resolutions.actions.record_answer; nothing given = off-playbook,
+    reason "not given"). An exception adds the playbook's gesture sentence."""
     body = body.strip()
     if not body:
         raise ActionError("A reply needs some text.")
@@ -256,6 +277,23 @@ def reply(
     channel = channel or default_reply_channel(ticket)
     if channel not in Channel.values:
         raise ActionError(f"Unknown channel {channel!r}.")
+    from channels_app.registry import sendable_channels, validate_reply  # see deliver_message below
+
+    if channel == Channel.PHONE:
+        raise ActionError("A phone answer is given on a call: log the call on this ticket instead.")
+    if channel not in sendable_channels():
+        # Refused before anything is stored: a reply queued on a channel that
+        # cannot send would only fail later, after the agent moved on.
+        raise ActionError(
+            f"{Channel(channel).label} isn't set up for sending. Answer on another channel the customer uses."
+        )
+    from resolutions.actions import answer_body, record_answer  # resolutions imports inbox: import here
+
+    body = answer_body(
+        body=body, ticket=ticket, resolution_version=resolution_version,
+        off_playbook_reason=off_playbook_reason, exception_reason=exception_reason,
+    )
+    meta = validate_reply(channel=channel, body=body, ticket=ticket, meta=dict(meta or {}))
     now = timezone.now()
     message = Message.objects.create(
         ticket=ticket,
@@ -264,7 +302,12 @@ def reply(
         author=author,
         body=body,
         status=Message.Status.QUEUED,
+        meta=meta,
         created_at=now,
+    )
+    record_answer(
+        message=message, resolution_version=resolution_version,
+        off_playbook_reason=off_playbook_reason, exception_reason=exception_reason,
     )
     fields = ["updated_at"]
     ticket.updated_at = now
@@ -406,3 +449,252 @@ def message_retry(*, message: Message, by: AbstractBaseUser) -> Message:
 
     transaction.on_commit(lambda: deliver_message.delay(message.pk))
     return message
+
+
+# --- phone: calls, voicemail, callbacks ------------------------------------------------
+
+CALLBACK_ASAP_MINUTES = 90
+EVENING_FROM_HOUR = 20
+EVENING_UNTIL_HOUR = 22
+
+
+def callback_due_at(window: str, *, at: datetime | None, now: datetime) -> datetime:
+    """The moment by which we promised to call: the end of the window the
+    customer chose (the queue is ordered by it; past it, a task is overdue)."""
+    local_now = timezone.localtime(now)
+    if window == CallbackTask.Window.AT and at is not None:
+        return at
+    if window == CallbackTask.Window.OFFICE:
+        day = local_now
+        while True:
+            end = day.replace(hour=settings.UNISONO_OFFICE_HOURS_END, minute=0, second=0, microsecond=0)
+            if day.weekday() < 5 and end > local_now:
+                return end
+            day = (day + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    if window == CallbackTask.Window.EVENING:
+        end = local_now.replace(hour=EVENING_UNTIL_HOUR, minute=0, second=0, microsecond=0)
+        return end if end > local_now else end + timedelta(days=1)
+    return now + timedelta(minutes=CALLBACK_ASAP_MINUTES)
+
+
+def callback_payload(task: CallbackTask) -> dict:
+    return {
+        "callback": task.pk,
+        "status": task.status,
+        "source": task.source,
+        "window": task.window,
+        "due_at": task.due_at.isoformat(),
+        "logged_call": task.logged_call_id,
+    }
+
+
+def _open_callback_task(*, ticket: Ticket, message: Message, inbound: InboundMessage, now: datetime) -> CallbackTask:
+    callback = inbound.meta["callback"]
+    window = callback.get("window") or CallbackTask.Window.ASAP
+    if window not in CallbackTask.Window.values:
+        window = CallbackTask.Window.ASAP
+    at = parse_datetime(callback["at"]) if callback.get("at") else None
+    source = CallbackTask.Source.WEB_FORM if inbound.meta.get("form") == "callback" else CallbackTask.Source.MISSED_CALL
+    phone = next(normalise("phone", s.value) for s in inbound.senders if s.kind == Identity.Kind.PHONE)
+    task = CallbackTask.objects.create(
+        ticket=ticket,
+        # The message is unique per (channel, provider id), and so is this key:
+        # a redelivered webhook never reaches here, and if it did it would fail.
+        key=f"{message.channel}:{message.provider_id or message.pk}",
+        source=source,
+        window=window,
+        phone=phone,
+        due_at=callback_due_at(window, at=at, now=now),
+        request_message=message,
+        created_at=now,
+    )
+    _events(ticket, (Event.Type.CALLBACK_UPDATED, callback_payload(task)))
+    return task
+
+
+def _duration_text(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(int(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+_OUTCOME_TEXT = {
+    "missed": "Missed call",
+    "voicemail": "Voicemail",
+    "answered": "Call answered",
+    "no-answer": "No answer",
+    "busy": "Line busy",
+    "left-voicemail": "Left a voicemail",
+    "wrong-number": "Wrong number",
+}
+CALL_OUTCOMES = list(_OUTCOME_TEXT)
+
+
+def call_body(call: dict) -> str:
+    """The text a call shows in the thread (and in search, previews, audits),
+    rebuilt from the call's details whenever one arrives: one message per call."""
+    outcome = call.get("outcome", "")
+    recording = call.get("recording") or {}
+    transcript = call.get("transcript") or {}
+    duration = recording.get("duration") if recording else call.get("duration")
+    head = _OUTCOME_TEXT.get(outcome, "Phone call")
+    if call.get("direction") == "out":
+        head = f"Outbound call: {head.lower()}"
+    elif call.get("logged"):
+        head = f"Inbound call: {head.lower()}"
+    if duration not in (None, ""):
+        head += f" ({_duration_text(duration)})"
+    if outcome == "missed" and call.get("status"):
+        head += f" — {call['status'].replace('-', ' ')}"
+    lines = [head + "."]
+    if call.get("summary"):
+        lines.append(call["summary"])
+    if transcript.get("text"):
+        lines.append(f"Transcript: {transcript['text']}")
+    elif transcript.get("status") == "failed":
+        lines.append("Transcript: not available (transcription failed).")
+    elif recording:
+        lines.append("Transcript: not yet available.")
+    if recording.get("url"):
+        lines.append(f"Recording: {recording['url']}")
+    return "\n".join(lines)
+
+
+def _merge(old: dict, new: dict) -> dict:
+    merged = dict(old)
+    for key, value in new.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        elif value not in (None, "", {}):
+            merged[key] = value
+    return merged
+
+
+def record_call(*, inbound: InboundMessage) -> Received:
+    """A voicemail recording, its transcription or a missed call: one inbound
+    phone message per call (provider id = the call's id). Whatever arrives
+    first creates it; what arrives later is merged into it, never a second
+    message. Redelivered details change nothing."""
+    received = receive(inbound)
+    if received.created:
+        return received
+    message = _merge_call_details(message_id=received.message.pk, call=inbound.meta.get("call") or {})
+    return Received(message=message, created=False)
+
+
+@transaction.atomic
+def _merge_call_details(*, message_id: int, call: dict) -> Message:
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message_id)
+    current = message.meta.get("call") or {}
+    incoming = dict(call)
+    if current.get("recording") or incoming.get("recording"):
+        # A recording makes the call a voicemail, whatever a status callback said first.
+        incoming["outcome"] = "voicemail"
+    if current.get("outcome") == "voicemail" and incoming.get("outcome") == "missed":
+        incoming.pop("outcome")
+    merged = _merge(current, incoming)
+    body = call_body(merged)
+    if merged == current and body == message.body:
+        return message
+    message.meta = {**message.meta, "call": merged}
+    message.body = body
+    message.save(update_fields=["meta", "body"])
+    # message.status makes open pages fetch the message again.
+    _events(
+        message.ticket,
+        (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": message.status_detail, "updated": "call"}),
+    )
+    return message
+
+
+@transaction.atomic
+def log_call(
+    *,
+    ticket: Ticket,
+    author: AbstractBaseUser,
+    direction: str,
+    outcome: str,
+    duration_seconds: int | None,
+    summary: str,
+    submission_id: str,
+    callback: CallbackTask | None = None,
+) -> Message:
+    """Record a phone call an agent made or took as a message on the ticket,
+    like a written answer. Logged from a callback task, it closes the task.
+    Idempotent on ``submission_id`` (the form's): a double submit logs once."""
+    summary = summary.strip()
+    if direction not in (Message.Direction.IN, Message.Direction.OUT):
+        raise ActionError("Say whether you called the customer or they called you.")
+    if outcome not in CALL_OUTCOMES:
+        raise ActionError(f"Unknown call outcome {outcome!r}.")
+    if duration_seconds is not None and not 0 <= duration_seconds <= 24 * 3600:
+        raise ActionError("A call lasts between 0 seconds and 24 hours.")
+    if not summary and outcome == "answered":
+        raise ActionError("Write down what was said: the next colleague reads it instead of the call.")
+    ticket = _lock_ticket(ticket.pk)
+    provider_id = f"log:{submission_id}"
+    existing = Message.objects.filter(channel=Channel.PHONE, provider_id=provider_id).first()
+    if existing is not None:
+        return existing
+    if callback is not None:
+        callback = CallbackTask.objects.select_for_update().get(pk=callback.pk)
+        if callback.ticket_id != ticket.pk:
+            raise ActionError("That callback belongs to another ticket.")
+        if callback.status != CallbackTask.Status.OPEN:
+            raise ActionError("This callback is already done.")
+    now = timezone.now()
+    call = {
+        "direction": direction,
+        "outcome": outcome,
+        "duration": duration_seconds,
+        "summary": summary,
+        "logged": True,
+    }
+    reached = outcome == "answered"
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=direction,
+        channel=Channel.PHONE,
+        author=author,
+        body=call_body(call),
+        provider_id=provider_id,
+        status=(
+            Message.Status.RECEIVED
+            if direction == Message.Direction.IN
+            else (Message.Status.DELIVERED if reached else Message.Status.SENT)
+        ),
+        meta={"call": call, **({"callback": callback.pk} if callback else {})},
+        created_at=now,
+        sent_at=now if direction == Message.Direction.OUT else None,
+    )
+    if direction == Message.Direction.OUT:
+        from resolutions.actions import record_answer  # every outbound answer gets its AnswerRecord
+
+        record_answer(message=message)
+    fields = ["updated_at"]
+    ticket.updated_at = now
+    if reached and ticket.first_response_at is None:
+        ticket.first_response_at = now
+        fields.append("first_response_at")
+    if ticket.status == Ticket.Status.NEW:
+        ticket.status = Ticket.Status.OPEN
+        fields.append("status")
+    ticket.save(update_fields=fields)
+    entries = [(Event.Type.MESSAGE_CREATED, message_payload(message)), (Event.Type.TICKET_UPDATED, ticket_payload(ticket))]
+    if callback is not None:
+        callback.status = CallbackTask.Status.DONE
+        callback.logged_call = message
+        callback.done_by = author
+        callback.done_at = now
+        callback.save(update_fields=["status", "logged_call", "done_by", "done_at"])
+        entries.append((Event.Type.CALLBACK_UPDATED, callback_payload(callback)))
+    _events(ticket, *entries)
+    return message
+
+
+def message_provider_status(*, message: Message, status: str, detail: str = "", provider_id: str = "") -> Message:
+    """A provider's delivery report for an outbound message (forward-only, see
+    message_set_status). Also settles a message left "sending — unconfirmed"
+    by a worker that died after the provider had it."""
+    return message_set_status(message_id=message.pk, status=status, detail=detail, provider_id=provider_id or None)

@@ -62,6 +62,17 @@ class ReplyForm(forms.Form):
     # The newest message the agent had on screen: a reply written before a
     # newer customer message is refused (StaleReply) instead of crossing it.
     last_seen_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    # Which playbook answer the reply uses (set by the composer's "insert");
+    # empty: recorded as off-playbook (resolutions.actions.record_answer).
+    resolution_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    off_playbook_reason = forms.CharField(required=False, max_length=500, label="Why off-playbook")
+    exception_reason = forms.CharField(required=False, max_length=500, label="Exception: why (the customer is told it is a gesture)")
+    # X only: a public reply or a DM ("" answers the way the customer wrote).
+    x_mode = forms.ChoiceField(
+        label="On X, send as",
+        required=False,
+        choices=[("", "As the customer wrote"), ("public", "Public reply"), ("dm", "Direct message")],
+    )
 
     def __init__(self, *args, sendable: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -70,6 +81,11 @@ class ReplyForm(forms.Form):
                 (value, label if value in sendable else f"{label} (not configured for sending)")
                 for value, label in Channel.choices
             ]
+
+    def reply_meta(self) -> dict | None:
+        """The ``meta`` for inbox.actions.reply (the X reply mode, when chosen)."""
+        x_mode = self.cleaned_data.get("x_mode")
+        return {"x_mode": x_mode} if x_mode and self.cleaned_data.get("channel") == Channel.X else None
 
 
 class NoteForm(forms.Form):

@@ -230,6 +230,10 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
             body=data["body"],
             channel=data["channel"],
             last_seen_message_id=data["last_seen_message_id"],
+            meta=form.reply_meta(),
+            resolution_version=data.get("resolution_version"),
+            off_playbook_reason=data.get("off_playbook_reason"),
+            exception_reason=data.get("exception_reason"),
         )
     except actions.StaleReply as stale:
         newer_ids = frozenset(message.pk for message in stale.newer)

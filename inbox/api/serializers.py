@@ -188,6 +188,18 @@ class ReplyInputSerializer(serializers.Serializer):
         min_value=0,
         help_text="The newest message the agent has read; a reply written before newer ones is refused with 409.",
     )
+    # Which playbook answer this reply is (resolutions.AnswerRecord); none of
+    # them: recorded as off-playbook with the reason "not given".
+    resolution_version = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="The id of the playbook answer version used."
+    )
+    off_playbook_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Why no playbook answer fits."
+    )
+    exception_reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500,
+        help_text="With resolution_version: why this is an exception; the customer is told it is a one-off gesture.",
+    )
 
 
 class NoteInputSerializer(serializers.Serializer):

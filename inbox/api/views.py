@@ -138,6 +138,9 @@ class TicketViewSet(StaffAPIMixin, viewsets.GenericViewSet):
             body=body.validated_data["body"],
             channel=body.validated_data.get("channel"),
             last_seen_message_id=body.validated_data.get("last_seen_message_id"),
+            resolution_version=body.validated_data.get("resolution_version"),
+            off_playbook_reason=body.validated_data.get("off_playbook_reason"),
+            exception_reason=body.validated_data.get("exception_reason"),
         )
         return Response(MessageSerializer(message).data, status=status.HTTP_201_CREATED)
 

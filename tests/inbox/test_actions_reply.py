@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import pytest
 
+from channels_app.base import Sender
 from inbox import actions
 from inbox.models import Event, Message, Ticket
 from tests.factories import UserFactory, inbound
 
 pytestmark = pytest.mark.django_db
 
+ANNA = (Sender(kind="email", value="anna@example.org"), Sender(kind="phone", value="+31612345678"))
+
 
 @pytest.fixture
 def ticket(queue):
-    ticket = actions.receive(inbound(channel="sms")).message.ticket
+    ticket = actions.receive(inbound(channel="web", senders=ANNA)).message.ticket
     Ticket.objects.filter(pk=ticket.pk).update(queue=queue)
     ticket.refresh_from_db()
     return ticket
@@ -24,20 +27,21 @@ def test_reply_is_stored_queued_and_delivery_waits_for_commit(ticket, agent, dja
         message = actions.reply(ticket=ticket, author=agent, body="Hi Anna, we've refunded the charge.")
 
     assert message.status == Message.Status.QUEUED
-    assert message.channel == "sms"  # the channel the customer last wrote on
+    assert message.channel == "web"  # the channel the customer last wrote on
     # Two callbacks: the broadcast of the events, the delivery task. Neither ran yet.
     assert len(callbacks) == 2
     assert Message.objects.get(pk=message.pk).status == Message.Status.QUEUED
 
 
-def test_delivery_runs_after_commit_and_an_unconfigured_channel_fails_visibly(ticket, agent, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        message = actions.reply(ticket=ticket, author=agent, body="Hi Anna")
+def test_a_reply_on_a_channel_that_cannot_send_is_refused_and_nothing_stored(ticket, agent):
+    # No Twilio credentials in the test settings: SMS cannot send.
+    with pytest.raises(actions.ActionError, match="isn't set up for sending"):
+        actions.reply(ticket=ticket, author=agent, body="Hi Anna", channel="sms")
+    with pytest.raises(actions.ActionError, match="log the call"):
+        actions.reply(ticket=ticket, author=agent, body="Hi Anna", channel="phone")
 
-    message.refresh_from_db()
-    assert message.status == Message.Status.FAILED
-    assert "not configured" in message.status_detail
-    assert Event.objects.filter(type="message.status", payload__message=message.pk).exists()
+    assert ticket.messages.filter(direction="out").count() == 0
+    assert not Event.objects.filter(type="message.created", payload__direction="out").exists()
 
 
 def test_first_reply_opens_the_ticket_and_records_first_response(ticket, agent):
@@ -64,7 +68,7 @@ def test_unknown_channel_is_refused(ticket, agent):
 
 def test_stale_reply_is_refused_with_the_newer_messages(ticket, agent):
     seen = ticket.messages.latest("id").pk
-    newer = actions.receive(inbound(channel="sms", body="Also, my invoice is wrong")).message
+    newer = actions.receive(inbound(channel="web", senders=ANNA, body="Also, my invoice is wrong")).message
 
     with pytest.raises(actions.StaleReply) as refused:
         actions.reply(ticket=ticket, author=agent, body="Hi", last_seen_message_id=seen)
