@@ -529,6 +529,8 @@ _OUTCOME_TEXT = {
     "wrong-number": "Wrong number",
 }
 CALL_OUTCOMES = list(_OUTCOME_TEXT)
+# Logged-call outcomes where the customer heard nothing we could record as an answer.
+CALL_OUTCOMES_UNHEARD = ("missed", "no-answer", "busy", "wrong-number")
 
 
 def call_body(call: dict) -> str:
@@ -619,11 +621,22 @@ def log_call(
     summary: str,
     submission_id: str,
     callback: CallbackTask | None = None,
+    resolution_version=None,
+    off_playbook_reason: str | None = None,
+    exception_reason: str | None = None,
 ) -> Message:
     """Record a phone call an agent made or took as a message on the ticket,
     like a written answer. Logged from a callback task, it closes the task.
-    Idempotent on ``submission_id`` (the form's): a double submit logs once."""
+    Idempotent on ``submission_id`` (the form's): a double submit logs once.
+
+    An outbound call gets its AnswerRecord like a written reply
+    (``resolution_version`` | ``off_playbook_reason`` | ``exception_reason``,
+    see ``inbox.actions.reply``; nothing given = off-playbook, "not given").
+    A retired or unknown version raises ActionError and stores nothing."""
     summary = summary.strip()
+    answer_given = resolution_version not in (None, "") or bool((off_playbook_reason or "").strip()) or bool(
+        (exception_reason or "").strip()
+    )
     if direction not in (Message.Direction.IN, Message.Direction.OUT):
         raise ActionError("Say whether you called the customer or they called you.")
     if outcome not in CALL_OUTCOMES:
@@ -632,6 +645,12 @@ def log_call(
         raise ActionError("A call lasts between 0 seconds and 24 hours.")
     if not summary and outcome == "answered":
         raise ActionError("Write down what was said: the next colleague reads it instead of the call.")
+    # Only outbound answers are audited (AnswerRecord); a choice that would
+    # not be stored is refused rather than silently dropped.
+    if answer_given and direction != Message.Direction.OUT:
+        raise ActionError("The playbook answer is recorded for calls you made; choose \"I called the customer\" or leave it empty.")
+    if answer_given and outcome in CALL_OUTCOMES_UNHEARD:
+        raise ActionError("Nobody heard an answer on this call: leave the playbook answer and reasons empty.")
     ticket = _lock_ticket(ticket.pk)
     provider_id = f"log:{submission_id}"
     existing = Message.objects.filter(channel=Channel.PHONE, provider_id=provider_id).first()
@@ -671,7 +690,12 @@ def log_call(
     if direction == Message.Direction.OUT:
         from resolutions.actions import record_answer  # every outbound answer gets its AnswerRecord
 
-        record_answer(message=message)
+        # Inside this transaction: a retired version (ActionError) rolls the
+        # call and the callback back with it.
+        record_answer(
+            message=message, resolution_version=resolution_version or None,
+            off_playbook_reason=off_playbook_reason, exception_reason=exception_reason,
+        )
     fields = ["updated_at"]
     ticket.updated_at = now
     if reached and ticket.first_response_at is None:

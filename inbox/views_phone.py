@@ -12,13 +12,15 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels_app.phone.forms import LogCallForm
 from inbox import actions, selectors
 from inbox.models import CallbackTask, Ticket
 from inbox.views import staff_required
+from resolutions import selectors as playbook_selectors
+from resolutions import suggest
 
 PAGE_SIZE = 50
 ROWS_TARGET = "callback-rows"
@@ -63,10 +65,13 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "GET":
         raw = request.GET.get("callback", "")
         callback = _callback(request, ticket, raw if raw.isdigit() else None)
-        form = LogCallForm(initial={"submission_id": uuid.uuid4(), "callback": callback.pk if callback else None})
+        form = LogCallForm(
+            initial={"submission_id": uuid.uuid4(), "callback": callback.pk if callback else None},
+            **_playbook_choices(ticket),
+        )
         return _page(request, ticket, form, callback)
 
-    form = LogCallForm(request.POST)
+    form = LogCallForm(request.POST, **_playbook_choices(ticket))
     callback = None
     if form.is_valid():
         callback = _callback(request, ticket, form.cleaned_data.get("callback"))
@@ -81,6 +86,9 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
                 summary=data["summary"],
                 submission_id=str(data["submission_id"]),
                 callback=callback,
+                resolution_version=data["resolution_version"],
+                off_playbook_reason=data["off_playbook_reason"],
+                exception_reason=data["exception_reason"],
             )
         except actions.ActionError as error:
             form.add_error(None, str(error))
@@ -90,6 +98,20 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
     elif str(form.data.get("callback", "")).isdigit():
         callback = _callback(request, ticket, form.data["callback"])
     return _page(request, ticket, form, callback, status=400)
+
+
+def _playbook_choices(ticket: Ticket) -> dict:
+    """The live playbook for the form's select, with the top suggestion for
+    the customer's latest message marked (not chosen: the agent says what
+    was actually given)."""
+    latest = selectors.latest_inbound_message(ticket)
+    language = (latest.language if latest else "") or ticket.customer.language
+    found = suggest.suggest(latest.body, language=language, limit=1) if latest and latest.body.strip() else []
+    return {
+        "playbook": playbook_selectors.playbook_topics(),
+        "suggested": found[0].version if found else None,
+        "language": (translation.get_language() or "en")[:2],
+    }
 
 
 def _page(request: HttpRequest, ticket: Ticket, form: LogCallForm, callback: CallbackTask | None, status: int = 200) -> HttpResponse:

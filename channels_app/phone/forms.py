@@ -36,6 +36,43 @@ class LogCallForm(forms.Form):
         help_text="Write it for the colleague who takes the next contact: what the customer asked, what you promised.",
     )
 
+    # The answer given on the call, as on a written reply (inbox.forms.ReplyForm):
+    # choices are the playbook's live versions, set by the view (``playbook``).
+    resolution_version = forms.TypedChoiceField(
+        label="Playbook answer given",
+        required=False,
+        coerce=int,
+        empty_value=None,
+        choices=[],
+        error_messages={
+            "invalid_choice": "That playbook answer was updated or retired since the form was opened: choose it again.",
+        },
+        help_text="For a call you made where you gave the customer an answer. Leave empty if no playbook answer fits.",
+    )
+    exception_reason = forms.CharField(
+        label="Exception to that answer: why?", required=False, max_length=500,
+        help_text="Tell the customer on the call it is a one-off gesture.",
+    )
+    off_playbook_reason = forms.CharField(label="No playbook answer fits: why?", required=False, max_length=500)
+
+    def __init__(self, *args, playbook: list | None = None, suggested: int | None = None, language: str = "en", **kwargs) -> None:
+        """``playbook``: topics with their ``active`` resolutions
+        (resolutions.selectors.playbook_topics); ``suggested``: a version id
+        to mark as the suggestion for the customer's latest message."""
+        super().__init__(*args, **kwargs)
+        choices: list = [("", "— none —")]
+        for topic in playbook or []:
+            options = [
+                (
+                    resolution.current_version_id,
+                    f"{resolution.title} (suggested)" if resolution.current_version_id == suggested else resolution.title,
+                )
+                for resolution in topic.active
+            ]
+            if options:
+                choices.append((topic.name_in(language), options))
+        self.fields["resolution_version"].choices = choices
+
     def clean(self) -> dict:
         cleaned = super().clean()
         minutes, seconds = cleaned.get("minutes"), cleaned.get("seconds")

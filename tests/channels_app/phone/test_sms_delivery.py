@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from channels_app.base import Sender
@@ -218,6 +219,18 @@ def test_an_undelivered_report_shows_the_providers_error_code(sms_ticket, agent,
     message.refresh_from_db()
     assert message.status == Message.Status.UNDELIVERED
     assert message.status_detail.startswith("30003: Unreachable destination handset")
+
+
+def test_the_ticket_page_shows_the_error_code_of_an_undelivered_message_without_a_retry(sms_ticket, agent, post_twilio, client):
+    message = _sent_message(sms_ticket, agent, SID)
+    post_twilio(STATUS, payload("sms_status_undelivered"))
+    client.force_login(agent)
+
+    page = client.get(f"/inbox/t/{sms_ticket.pk}/").content.decode()
+
+    assert "Not delivered: 30003: Unreachable destination handset" in page
+    # The provider gave up on it: message_retry refuses anything but "failed".
+    assert reverse("inbox:retry", args=[sms_ticket.pk, message.pk]) not in page
 
 
 def test_a_report_for_a_message_we_do_not_know_is_acknowledged_and_changes_nothing(sms_ticket, agent, post_twilio):
