@@ -1,7 +1,12 @@
 """How good and how fast are playbook suggestions?
 
     python bench/suggest_eval.py [--playbook resolutions/playbooks/telecom.yaml]
-                                 [--eval bench/data/suggest_eval.yaml] [--total 500] [--show-misses]
+                                 [--set bench/data/suggest_eval.yaml] [--total 500] [--show-misses]
+
+``--set`` picks the evaluation set (``--eval`` is the older name of the same
+option). ``bench/data/suggest_heldout.yaml`` is a held-out set: written without
+seeing the playbook's keywords/examples or the default set's messages. Never
+tune the playbook or the suggester on its misses, or it stops being held out.
 
 Embedded by default: a throw-away SQLite database in a temporary data dir
 (set DATABASE_URL to run on PostgreSQL instead; the database must be a
@@ -121,7 +126,10 @@ def print_accuracy(title: str, hits: dict) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--playbook", default=str(_stack.REPO_ROOT / "resolutions/playbooks/telecom.yaml"))
-    parser.add_argument("--eval", default=str(_stack.REPO_ROOT / "bench/data/suggest_eval.yaml"))
+    parser.add_argument(
+        "--set", "--eval", dest="eval_set", metavar="FILE", default=str(_stack.REPO_ROOT / "bench/data/suggest_eval.yaml"),
+        help="evaluation set (YAML: messages -> topic -> language -> texts); bench/data/suggest_heldout.yaml is the held-out one",
+    )
     parser.add_argument("--total", type=int, default=500, help="resolutions loaded for the latency run")
     parser.add_argument("--show-misses", action="store_true")
     args = parser.parse_args()
@@ -146,7 +154,8 @@ def main() -> int:
 
     playbook = parse(Path(args.playbook).read_text(encoding="utf-8"))
     actions.playbook_import(topics=playbook, source=Path(args.playbook).name)
-    document = yaml.safe_load(Path(args.eval).read_text(encoding="utf-8"))
+    eval_path = Path(args.eval_set)
+    document = yaml.safe_load(eval_path.read_text(encoding="utf-8"))
     messages = [
         (topic, language, text)
         for topic, by_language in document["messages"].items()
@@ -156,6 +165,11 @@ def main() -> int:
     example_texts = {text.strip().lower() for topic in playbook for texts in topic.examples.values() for text in texts}
     copied = [text for _, _, text in messages if text.strip().lower() in example_texts]
     real_resolutions = sum(len(topic.resolutions) for topic in playbook)
+    try:
+        shown_path = eval_path.resolve().relative_to(_stack.REPO_ROOT)
+    except ValueError:
+        shown_path = eval_path
+    print(f"evaluation set: {shown_path}")
     print(
         f"suggest_eval: {len(messages)} messages over {len(document['messages'])} topics; "
         f"playbook {len(playbook)} topics, {real_resolutions} resolutions; {len(copied)} messages copied from its examples"
