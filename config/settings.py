@@ -146,6 +146,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("nl", "Nederlands"), ("da", "Dansk"), ("nb", "Norsk bokmål")]
 TIME_ZONE = env_str("TIME_ZONE", "Europe/Amsterdam")
 USE_I18N = True
+# Our own translations (nl, da, nb); the .mo files are committed so no gettext is needed to run.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -10,6 +10,8 @@ from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 from inbox.models import Channel, Queue, Ticket
 from inbox.permissions import visible_queues
@@ -18,19 +20,19 @@ from inbox.selectors import TicketFilters
 ACTIVE = "active"
 ALL = "all"
 STATUS_FILTER_CHOICES = [
-    (ACTIVE, "Active (new, open, pending)"),
+    (ACTIVE, _("Active (new, open, pending)")),
     *Ticket.Status.choices,
-    (ALL, "All statuses"),
+    (ALL, _("All statuses")),
 ]
-ASSIGNEE_FILTER_CHOICES = [("", "Anyone"), ("me", "Me"), ("none", "Unassigned")]
+ASSIGNEE_FILTER_CHOICES = [("", _("Anyone")), ("me", _("Me")), ("none", _("Unassigned"))]
 
 
 class TicketFilterForm(forms.Form):
     """The inbox list's filters, read from the query string (a GET form)."""
 
     status = forms.ChoiceField(choices=STATUS_FILTER_CHOICES, required=False)
-    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, empty_label="All my queues")
-    channel = forms.ChoiceField(choices=[("", "Any channel"), *Channel.choices], required=False)
+    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, empty_label=_("All my queues"))
+    channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
     assignee = forms.ChoiceField(choices=ASSIGNEE_FILTER_CHOICES, required=False)
 
     def __init__(self, data, *, user) -> None:
@@ -38,7 +40,7 @@ class TicketFilterForm(forms.Form):
         # Only queues the user may see: a queue id from elsewhere is an error,
         # not a silent empty list that would confirm the queue exists.
         self.fields["queue"].queryset = visible_queues(user).order_by("name")
-        self.fields["queue"].error_messages["invalid_choice"] = "That queue is not one you can see."
+        self.fields["queue"].error_messages["invalid_choice"] = _("That queue is not one you can see.")
 
     def filters(self) -> TicketFilters:
         status = self.cleaned_data["status"] or ACTIVE
@@ -53,32 +55,32 @@ class TicketFilterForm(forms.Form):
 
 class ReplyForm(forms.Form):
     body = forms.CharField(
-        label="Reply",
+        label=_("Reply"),
         max_length=settings.UNISONO_MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
-        error_messages={"required": "Write a reply before sending."},
+        error_messages={"required": _("Write a reply before sending.")},
     )
-    channel = forms.ChoiceField(label="Send on", choices=Channel.choices)
+    channel = forms.ChoiceField(label=_("Send on"), choices=Channel.choices)
     # The newest message the agent had on screen: a reply written before a
     # newer customer message is refused (StaleReply) instead of crossing it.
     last_seen_message_id = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
     # Which playbook answer the reply uses (set by the composer's "insert");
     # empty: recorded as off-playbook (resolutions.actions.record_answer).
     resolution_version = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
-    off_playbook_reason = forms.CharField(required=False, max_length=500, label="Why off-playbook")
-    exception_reason = forms.CharField(required=False, max_length=500, label="Exception: why (the customer is told it is a gesture)")
+    off_playbook_reason = forms.CharField(required=False, max_length=500, label=_("Why off-playbook"))
+    exception_reason = forms.CharField(required=False, max_length=500, label=_("Exception: why (the customer is told it is a gesture)"))
     # X only: a public reply or a DM ("" answers the way the customer wrote).
     x_mode = forms.ChoiceField(
-        label="On X, send as",
+        label=_("On X, send as"),
         required=False,
-        choices=[("", "As the customer wrote"), ("public", "Public reply"), ("dm", "Direct message")],
+        choices=[("", _("As the customer wrote")), ("public", _("Public reply")), ("dm", _("Direct message"))],
     )
 
     def __init__(self, *args, sendable: list[str] | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if sendable is not None:
             self.fields["channel"].choices = [
-                (value, label if value in sendable else f"{label} (not configured for sending)")
+                (value, label if value in sendable else format_lazy(_("{channel} (not configured for sending)"), channel=label))
                 for value, label in Channel.choices
             ]
 
@@ -90,16 +92,16 @@ class ReplyForm(forms.Form):
 
 class NoteForm(forms.Form):
     body = forms.CharField(
-        label="Internal note",
+        label=_("Internal note"),
         max_length=settings.UNISONO_MAX_MESSAGE_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
-        error_messages={"required": "Write the note before adding it."},
+        error_messages={"required": _("Write the note before adding it.")},
     )
 
 
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
-        queryset=get_user_model().objects.none(), required=False, empty_label="Unassigned"
+        queryset=get_user_model().objects.none(), required=False, empty_label=_("Unassigned")
     )
 
     def __init__(self, *args, ticket: Ticket, user, **kwargs) -> None:
@@ -112,7 +114,7 @@ class AssignForm(forms.Form):
             .order_by("first_name", "last_name", "username")
         )
         self.fields["assignee"].label_from_instance = lambda member: member.get_full_name() or member.get_username()
-        self.fields["assignee"].error_messages["invalid_choice"] = "Pick someone who works this ticket's queue."
+        self.fields["assignee"].error_messages["invalid_choice"] = _("Pick someone who works this ticket's queue.")
 
 
 class StatusForm(forms.Form):

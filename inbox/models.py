@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 # Human ticket references are the primary key shifted, so "T-1042" needs no
 # extra column, no sequence and no race to allocate it.
@@ -20,11 +21,11 @@ TICKET_NUMBER_OFFSET = 1000
 
 
 class Channel(models.TextChoices):
-    WEB = "web", "Web"
-    EMAIL = "email", "Email"
-    PHONE = "phone", "Phone call"
-    SMS = "sms", "SMS"
-    X = "x", "X"
+    WEB = "web", _("Web")
+    EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone call")
+    SMS = "sms", _("SMS")
+    X = "x", _("X")
 
 
 class Customer(models.Model):
@@ -46,9 +47,9 @@ class Customer(models.Model):
 
 class Identity(models.Model):
     class Kind(models.TextChoices):
-        PHONE = "phone", "Phone (E.164)"
-        EMAIL = "email", "Email"
-        X = "x", "X user id"
+        PHONE = "phone", _("Phone (E.164)")
+        EMAIL = "email", _("Email")
+        X = "x", _("X user id")
 
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(max_length=8, choices=Kind.choices)
@@ -78,17 +79,17 @@ class Queue(models.Model):
 
 class Ticket(models.Model):
     class Status(models.TextChoices):
-        NEW = "new", "New"
-        OPEN = "open", "Open"
-        PENDING = "pending", "Pending"
-        SOLVED = "solved", "Solved"
-        CLOSED = "closed", "Closed"
+        NEW = "new", _("New")
+        OPEN = "open", _("Open")
+        PENDING = "pending", _("Pending")
+        SOLVED = "solved", _("Solved")
+        CLOSED = "closed", _("Closed")
 
     class Priority(models.TextChoices):
-        LOW = "low", "Low"
-        NORMAL = "normal", "Normal"
-        HIGH = "high", "High"
-        URGENT = "urgent", "Urgent"
+        LOW = "low", _("Low")
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        URGENT = "urgent", _("Urgent")
 
     ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.SOLVED)
 
@@ -133,21 +134,21 @@ class Ticket(models.Model):
 
 class Message(models.Model):
     class Direction(models.TextChoices):
-        IN = "in", "Inbound"
-        OUT = "out", "Outbound"
-        NOTE = "note", "Internal note"
+        IN = "in", _("Inbound")
+        OUT = "out", _("Outbound")
+        NOTE = "note", _("Internal note")
 
     class Status(models.TextChoices):
-        RECEIVED = "received", "Received"
-        QUEUED = "queued", "Queued"
+        RECEIVED = "received", _("Received")
+        QUEUED = "queued", _("Queued")
         # A message stays here if the worker died after handing it to the
         # provider: it is never sent again automatically, the provider's
         # status callback settles it.
-        SENDING = "sending", "Sending — unconfirmed"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        UNDELIVERED = "undelivered", "Undelivered"
-        FAILED = "failed", "Failed"
+        SENDING = "sending", _("Sending — unconfirmed")
+        SENT = "sent", _("Sent")
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Undelivered")
+        FAILED = "failed", _("Failed")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=4, choices=Direction.choices)
@@ -219,18 +220,18 @@ class CallbackTask(models.Model):
     call an agent logs."""
 
     class Source(models.TextChoices):
-        WEB_FORM = "web_form", "Call-me-back form"
-        MISSED_CALL = "missed_call", "Missed call"
+        WEB_FORM = "web_form", _("Call-me-back form")
+        MISSED_CALL = "missed_call", _("Missed call")
 
     class Window(models.TextChoices):
-        ASAP = "asap", "Within 90 minutes"
-        OFFICE = "office", "During office hours"
-        EVENING = "evening", "In the evening, after 20:00"
-        AT = "at", "At a chosen time"
+        ASAP = "asap", _("Within 90 minutes")
+        OFFICE = "office", _("During office hours")
+        EVENING = "evening", _("In the evening, after 20:00")
+        AT = "at", _("At a chosen time")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Done"
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="callback_tasks")
     # "call:<CallSid>" or "message:<id>": what asked for it, so a redelivered

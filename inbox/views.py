@@ -25,6 +25,8 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST
 
 from channels_app.registry import sendable_channels
@@ -35,7 +37,7 @@ from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
 
 PAGE_SIZE = 50
 RESULTS_TARGET = "ticket-results"  # the element htmx swaps when the filters change
-STALE_BANNER = "New messages arrived while you were writing — read them, then send"
+STALE_BANNER = _("New messages arrived while you were writing — read them, then send")
 MAX_LIVE_ROWS = PAGE_SIZE  # ids one live row refresh may ask for
 
 
@@ -78,7 +80,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
             if after:
                 context["first_query"] = _query_with(request, after=None)
     else:
-        context["error"] = "Some filters are not valid; fix them and try again."
+        context["error"] = gettext("Some filters are not valid; fix them and try again.")
         status = 400
 
     if request.headers.get("HX-Target") == RESULTS_TARGET:
@@ -253,7 +255,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
         if wants_json:
             return JsonResponse({"error": str(error)}, status=400)
         return _render_ticket(request, ticket, reply_form=form, error=str(error), status=400)
-    notice = f"Reply queued for sending by {Channel(message.channel).label}."
+    notice = gettext("Reply queued for sending by {channel}.").format(channel=Channel(message.channel).label)
     if wants_json:
         html = render_to_string("inbox/_message.html", {"ticket": ticket, "message": message}, request)
         return JsonResponse({"message": message.pk, "html": html, "notice": notice}, status=201)
@@ -303,7 +305,7 @@ def ticket_note(request: HttpRequest, pk: int) -> HttpResponse:
         message = actions.add_note(ticket=ticket, author=request.user, body=form.cleaned_data["body"])
     except actions.ActionError as error:
         return _render_ticket(request, ticket, note_form=form, error=str(error), status=400)
-    messages.success(request, "Internal note added.")
+    messages.success(request, gettext("Internal note added."))
     return _back_to(ticket, message)
 
 
@@ -320,11 +322,16 @@ def ticket_assign(request: HttpRequest, pk: int) -> HttpResponse:
     except actions.ActionError as error:
         return _render_ticket(request, ticket, assign_form=form, error=str(error), status=400)
     if assignee is None:
-        messages.success(request, f"{ticket.reference} is unassigned.")
+        messages.success(request, gettext("{reference} is unassigned.").format(reference=ticket.reference))
     elif assignee.pk == request.user.pk:
-        messages.success(request, f"{ticket.reference} is assigned to you.")
+        messages.success(request, gettext("{reference} is assigned to you.").format(reference=ticket.reference))
     else:
-        messages.success(request, f"{ticket.reference} is assigned to {assignee.get_full_name() or assignee.get_username()}.")
+        messages.success(
+            request,
+            gettext("{reference} is assigned to {assignee}.").format(
+                reference=ticket.reference, assignee=assignee.get_full_name() or assignee.get_username()
+            ),
+        )
     return _back_to(ticket)
 
 
@@ -339,7 +346,9 @@ def ticket_status(request: HttpRequest, pk: int) -> HttpResponse:
         ticket = actions.set_status(ticket=ticket, status=form.cleaned_data["status"], by=request.user)
     except actions.ActionError as error:
         return _render_ticket(request, ticket, status_form=form, error=str(error), status=400)
-    messages.success(request, f"{ticket.reference} is now {ticket.get_status_display().lower()}.")
+    messages.success(
+        request, gettext("{reference} is now {status}.").format(reference=ticket.reference, status=ticket.get_status_display().lower())
+    )
     return _back_to(ticket)
 
 
@@ -355,7 +364,7 @@ def message_retry(request: HttpRequest, pk: int, message_id: int) -> HttpRespons
         actions.message_retry(message=message, by=request.user)
     except actions.ActionError as error:
         return _render_ticket(request, ticket, error=str(error), status=400)
-    messages.success(request, "Sending the message again.")
+    messages.success(request, gettext("Sending the message again."))
     return _back_to(ticket, message)
 
 
@@ -374,7 +383,7 @@ def ticket_rows(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": f"ids must be 1 to {MAX_LIVE_ROWS} ticket ids, separated by commas."}, status=400)
     form = TicketFilterForm(request.GET, user=request.user)
     if not form.is_valid():
-        return JsonResponse({"error": "Some filters are not valid; fix them and try again."}, status=400)
+        return JsonResponse({"error": gettext("Some filters are not valid; fix them and try again.")}, status=400)
     tickets = selectors.ticket_list(user=request.user, filters=form.filters()).filter(pk__in=ids)
     try:
         # The page's own cursor: a ticket that moved newer than a later page's

@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from channels_app.phone.forms import LogCallForm
@@ -33,7 +34,7 @@ def callback_queue(request: HttpRequest) -> HttpResponse:
     (htmx) so new requests appear and overdue ones turn red while it is open."""
     after = request.GET.get("after", "")
     if after and not after.isdigit():
-        return render(request, "inbox/callbacks.html", {"error": "This page link is not valid; start from the first page.", "tasks": []}, status=400)
+        return render(request, "inbox/callbacks.html", {"error": gettext("This page link is not valid; start from the first page."), "tasks": []}, status=400)
     tasks, next_after = selectors.callback_queue(user=request.user, after_id=int(after) if after else None, size=PAGE_SIZE)
     context = {"tasks": tasks, "next_after": next_after, "after": after, "now": timezone.now()}
     if request.headers.get("HX-Target") == ROWS_TARGET:
@@ -93,7 +94,7 @@ def log_call(request: HttpRequest, pk: int) -> HttpResponse:
         except actions.ActionError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, "Call logged" + (" and the callback is done." if callback else "."))
+            messages.success(request, gettext("Call logged and the callback is done.") if callback else gettext("Call logged."))
             return redirect(f"{reverse('inbox:ticket', args=[ticket.pk])}#message-{message.pk}")
     elif str(form.data.get("callback", "")).isdigit():
         callback = _callback(request, ticket, form.data["callback"])
