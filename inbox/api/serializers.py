@@ -104,27 +104,13 @@ class TicketDetailSerializer(TicketSerializer):
         read_only_fields = fields
 
 
-class CustomerTicketSerializer(serializers.ModelSerializer):
+class CustomerTicketSerializer(TicketSerializer):
     """A ticket in a customer's history (the customer is the one you are looking at)."""
 
-    reference = serializers.CharField(read_only=True)
-    queue = NamedRefSerializer(read_only=True)
-    assignee = UserRefSerializer(read_only=True, allow_null=True)
+    customer = None  # drop the inherited field: it would repeat the customer on every row
 
-    class Meta:
-        model = Ticket
-        fields = [
-            "id",
-            "reference",
-            "subject",
-            "status",
-            "priority",
-            "queue",
-            "assignee",
-            "origin_channel",
-            "created_at",
-            "updated_at",
-        ]
+    class Meta(TicketSerializer.Meta):
+        fields = [field for field in TicketSerializer.Meta.fields if field != "customer"]
         read_only_fields = fields
 
 
