@@ -4,9 +4,11 @@
                                  [--set bench/data/suggest_eval.yaml] [--total 500] [--show-misses]
 
 ``--set`` picks the evaluation set (``--eval`` is the older name of the same
-option). ``bench/data/suggest_heldout.yaml`` is a held-out set: written without
-seeing the playbook's keywords/examples or the default set's messages. Never
-tune the playbook or the suggester on its misses, or it stops being held out.
+option). ``bench/data/suggest_test.yaml`` is the blind test set: written
+without seeing the playbook or the suggester, never tuned on — its figures are
+the honest ones. ``suggest_heldout.yaml`` was written blind too, but its
+failure patterns were later used to improve the suggester; the default set is
+the development set. See bench/README.md.
 
 Embedded by default: a throw-away SQLite database in a temporary data dir
 (set DATABASE_URL to run on PostgreSQL instead; the database must be a
