@@ -113,7 +113,10 @@ def evaluate(
     next_due = first_due if facts.first_response_at is None else resolution_due
     at_risk = open_ticket and not paused and next_due is not None and now >= next_due - warn
     unanswered = False
-    if open_ticket and facts.waiting_since is not None:
+    # A ticket's first message is the first-response target's business; the
+    # watch covers what the customer writes after we answered (or anything
+    # waiting on an assignee who is away).
+    if open_ticket and facts.waiting_since is not None and (facts.first_response_at is not None or facts.assignee_away):
         # Nobody is there to answer: no point waiting for the target.
         unanswered = facts.assignee_away or (
             business_minutes_between(facts.waiting_since, now, calendar) >= unanswered_minutes
