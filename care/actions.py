@@ -137,6 +137,10 @@ def send_survey(*, ticket: Ticket, now: datetime | None = None) -> CsatSurvey | 
                 return None
             if CsatSurvey.objects.filter(ticket=ticket).exists() or not may_send(ticket.customer, "survey"):
                 return None
+            if ticket.first_response_at is None:
+                # Never answered (spam, a duplicate): nothing to rate, and the
+                # survey must not count as our first response in the reports.
+                return None
             target = care_channel(ticket)
             if target is None:
                 return None
@@ -218,7 +222,7 @@ def send_follow_up(*, ticket: Ticket, now: datetime | None = None) -> FollowUp |
             ticket = Ticket.objects.select_for_update().select_related("customer").get(pk=ticket.pk)
             if ticket.status != Ticket.Status.SOLVED or FollowUp.objects.filter(ticket=ticket).exists():
                 return None
-            if not may_send(ticket.customer, "follow_up"):
+            if not may_send(ticket.customer, "follow_up") or ticket.first_response_at is None:
                 return None
             target = care_channel(ticket)
             if target is None:

@@ -4,6 +4,7 @@ API intercepted at the HTTP layer with ``responses``, as the phone tests do)."""
 from __future__ import annotations
 
 import json
+import uuid
 
 import pytest
 import responses
@@ -20,7 +21,12 @@ CREATED = json.loads((FIXTURES / "api_message_created.json").read_text())
 @pytest.fixture
 def twilio_api(twilio_settings):  # noqa: F811
     with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        mock.add(responses.POST, API_MESSAGES, json=CREATED, status=201)
+        # A fresh MessageSid per message, as Twilio gives (provider ids are unique per channel).
+        mock.add_callback(
+            responses.POST, API_MESSAGES,
+            callback=lambda request: (201, {}, json.dumps({**CREATED, "sid": "SM" + uuid.uuid4().hex})),
+            content_type="application/json",
+        )
         yield mock
 
 
@@ -42,3 +48,9 @@ def sms_ticket(queue, *, phone: str = CUSTOMER) -> Ticket:
 
 def solve(ticket: Ticket, by) -> Ticket:
     return actions.set_status(ticket=ticket, status=Ticket.Status.SOLVED, by=by)
+
+
+def answer(ticket: Ticket, agent, capture, body: str = "We reset your line; it should work now.") -> None:
+    """An agent's answer, delivered (on-commit callbacks run)."""
+    with capture(execute=True):
+        actions.reply(ticket=ticket, author=agent, body=body)

@@ -18,7 +18,7 @@ from channels_app.base import Sender
 from inbox import actions
 from inbox.models import Customer, Message, Ticket
 from resolutions.models import AnswerRecord, Topic, TopicConfirmation
-from tests.care.conftest import CUSTOMER, sms_ticket, solve, web_ticket
+from tests.care.conftest import CUSTOMER, answer, sms_ticket, solve, web_ticket
 from tests.factories import inbound
 
 pytestmark = pytest.mark.django_db
@@ -59,6 +59,7 @@ def test_web_ticket_is_surveyed_once_by_email_with_a_rating_link(queue, agent, d
 
 def test_sms_ticket_is_surveyed_by_sms(queue, agent, twilio_api, django_capture_on_commit_callbacks):
     ticket = sms_ticket(queue)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
     solve(ticket, agent)
     _send_due(django_capture_on_commit_callbacks)
     survey = CsatSurvey.objects.get(ticket=ticket)
@@ -66,7 +67,8 @@ def test_sms_ticket_is_surveyed_by_sms(queue, agent, twilio_api, django_capture_
     survey.message.refresh_from_db()
     assert survey.message.status == Message.Status.SENT
     sent = [parse_qs(call.request.body) for call in twilio_api.calls]
-    assert len(sent) == 1 and sent[0]["To"] == [CUSTOMER] and "/rate/" in sent[0]["Body"][0]
+    # the answer, then the survey: both by SMS to the customer's number
+    assert len(sent) == 2 and sent[1]["To"] == [CUSTOMER] and "/rate/" in sent[1]["Body"][0]
     assert not mail.outbox
 
 
@@ -76,13 +78,15 @@ def test_no_survey_for_a_customer_who_unsubscribed(client, queue, agent, django_
     assert client.get(unsubscribe_path(ticket.customer_id)).status_code == 200
     response = client.post(unsubscribe_path(ticket.customer_id))
     assert response.status_code == 200 and "won't send you surveys" in response.content.decode()
-    # When their ticket is solved and the check runs
+    # When their ticket is answered, solved and the check runs
+    answer(ticket, agent, django_capture_on_commit_callbacks)
+    mail.outbox.clear()
     solve(ticket, agent)
     result = _send_due(django_capture_on_commit_callbacks)
-    # Then nothing is sent
+    # Then nothing more is sent
     assert result["surveys"] == 0
     assert not CsatSurvey.objects.exists() and not mail.outbox
-    assert not Message.objects.filter(direction="out").exists()
+    assert Message.objects.filter(direction="out").count() == 1
 
 
 def test_a_forged_unsubscribe_link_is_refused(client, queue):
@@ -99,6 +103,7 @@ def _rate_url(ticket) -> str:
 
 def test_the_rating_page_records_a_rating_and_comment_once(client, queue, agent, django_capture_on_commit_callbacks):
     ticket = web_ticket(queue)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
     solve(ticket, agent)
     _send_due(django_capture_on_commit_callbacks)
     url = _rate_url(ticket)
@@ -127,9 +132,10 @@ def test_a_cancellation_captures_the_exit_reason(client, queue, agent, django_ca
     ticket = web_ticket(queue, body="I want to cancel my subscription")
     topic = Topic.objects.create(slug="cancel", names={"en": "Cancel subscription"}, cancellation=True)
     TopicConfirmation.objects.create(ticket=ticket, topic=topic, confirmed_by=agent)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
     solve(ticket, agent)
     _send_due(django_capture_on_commit_callbacks)
-    assert "why you are leaving" in mail.outbox[0].body
+    assert "why you are leaving" in mail.outbox[-1].body
     client.post(_rate_url(ticket), {"rating": "2", "exit_reason": "price", "exit_detail": "Found cheaper"})
     reason = ExitReason.objects.get(ticket=ticket)
     assert (reason.reason, reason.detail, reason.topic) == ("price", "Found cheaper", topic)
@@ -142,6 +148,7 @@ def test_follow_up_goes_out_days_later_and_an_answer_reopens_the_ticket(
     # Given an SMS customer who agreed to follow-ups and whose ticket was solved 4 days ago
     ticket = sms_ticket(queue)
     Customer.objects.filter(pk=ticket.customer_id).update(consent_follow_up=True)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
     solve(ticket, agent)
     now = timezone.now()
     Ticket.objects.filter(pk=ticket.pk).update(solved_at=now - timedelta(days=4))
@@ -162,7 +169,18 @@ def test_follow_up_goes_out_days_later_and_an_answer_reopens_the_ticket(
 
 def test_no_follow_up_without_consent(queue, agent, twilio_api, django_capture_on_commit_callbacks):
     ticket = sms_ticket(queue)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
     solve(ticket, agent)
     Ticket.objects.filter(pk=ticket.pk).update(solved_at=timezone.now() - timedelta(days=10))
     assert _send_due(django_capture_on_commit_callbacks)["follow_ups"] == 0
     assert not FollowUp.objects.exists()
+
+
+def test_a_ticket_never_answered_is_not_surveyed(queue, agent, django_capture_on_commit_callbacks):
+    # Solved without a word from us (spam, a duplicate): nothing to rate, and a
+    # survey must not pass for our first response in the reports
+    ticket = web_ticket(queue)
+    solve(ticket, agent)
+    assert _send_due(django_capture_on_commit_callbacks)["surveys"] == 0
+    ticket.refresh_from_db()
+    assert ticket.first_response_at is None and not mail.outbox

@@ -139,3 +139,33 @@ def test_percentiles():
     assert selectors.percentile([], 0.5) is None
     assert selectors.percentile([5, 1, 3], 0.5) == 3
     assert selectors.percentile(list(range(1, 11)), 0.9) == 9
+
+
+def test_export_command_shows_progress_and_a_summary(tmp_path, supervisor, anna_ticket, capsys):
+    from django.core.management import call_command
+
+    web_ticket(anna_ticket.queue, email="second@example.org", name="Bo")
+    target = tmp_path / "export.jsonl"
+    call_command("care_export_customers", str(target), "--by", supervisor.username, "--every", "1")
+    out, err = capsys.readouterr()
+    assert "export: 1/2 (50%)" in err and "export: 2/2 (100%)" in err
+    assert out.strip() == f"exported 2 customers to {target}."
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [line["customer"]["name"] for line in lines] == [NAME, "Bo"]
+    assert PrivacyAudit.objects.filter(action="export", via="command").count() == 2
+
+
+def test_export_command_refuses_an_unknown_customer(tmp_path, supervisor):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No customer with id 424242"):
+        call_command("care_export_customers", str(tmp_path / "x.jsonl"), "--by", supervisor.username, "--customer", "424242")
+    assert not PrivacyAudit.objects.exists()
+
+
+def test_supervisors_find_the_privacy_page_from_the_ticket(client, supervisor, agent, anna_ticket):
+    client.force_login(supervisor)
+    assert f"/supervisor/care/customers/{anna_ticket.customer_id}/" in client.get(f"/inbox/t/{anna_ticket.pk}/").content.decode()
+    client.force_login(agent)
+    page = client.get(f"/inbox/t/{anna_ticket.pk}/").content.decode()
+    assert "/supervisor/care/customers/" not in page and "/supervisor/reports/" not in page
