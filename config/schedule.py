@@ -22,9 +22,11 @@ _started = False
 _lock = threading.Lock()
 
 
-def beat_schedule(*, x_poll_seconds: int) -> dict:
+def beat_schedule(*, x_poll_seconds: int, care_check_seconds: int = 60) -> dict:
     return {
         "poll-x": {"task": "channels_app.social.tasks.poll_x", "schedule": float(x_poll_seconds)},
+        # care/: SLA breaches, unanswered messages, surveys and follow-ups.
+        "care-check": {"task": "care.tasks.care_check", "schedule": float(care_check_seconds)},
     }
 
 

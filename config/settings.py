@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "inbox",
     "channels_app",
     "resolutions",
+    "care",
 ]
 
 MIDDLEWARE = [
@@ -179,7 +180,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # entries in-process beside Daphne when REDIS_URL is not set): config/schedule.py.
 from config.schedule import beat_schedule  # noqa: E402
 
-CELERY_BEAT_SCHEDULE = beat_schedule(x_poll_seconds=env_int("X_POLL_SECONDS", 60))
+CELERY_BEAT_SCHEDULE = beat_schedule(
+    x_poll_seconds=env_int("X_POLL_SECONDS", 60), care_check_seconds=env_int("UNISONO_CARE_CHECK_SECONDS", 60)
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -278,3 +281,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# --- care loop (care/) ---------------------------------------------------------------
+# A ticket is "at risk" this many minutes before an SLA target is due.
+UNISONO_SLA_WARN_MINUTES = env_int("UNISONO_SLA_WARN_MINUTES", 30)
+# An inbound message without an answer escalates after this many business minutes.
+UNISONO_UNANSWERED_MINUTES = env_int("UNISONO_UNANSWERED_MINUTES", 120)
+# Days after solving before "is everything working now?" (0 = no follow-ups).
+UNISONO_FOLLOW_UP_DAYS = env_int("UNISONO_FOLLOW_UP_DAYS", 3)
+# Seconds between the SLA / survey / follow-up checks.
+UNISONO_CARE_CHECK_SECONDS = env_int("UNISONO_CARE_CHECK_SECONDS", 60)

@@ -10,6 +10,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    # care/: reports, privacy, rating and unsubscribe pages (before the broader prefixes below).
+    path("", include("care.urls")),
     path("inbox/", include("inbox.urls")),
     path("supervisor/", include("resolutions.urls")),
     path("api/playbook/", include("resolutions.api_urls")),

@@ -197,6 +197,8 @@ class Event(models.Model):
         MESSAGE_CREATED = "message.created"
         MESSAGE_STATUS = "message.status"
         CALLBACK_UPDATED = "callback.updated"
+        # care/: an SLA is at risk or breached, or a message sits unanswered.
+        TICKET_SLA = "ticket.sla"
 
     id = models.BigAutoField(primary_key=True)
     type = models.CharField(max_length=32, choices=Type.choices)

@@ -39,7 +39,7 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 
 
 def ticket_list(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
-    tickets = tickets_visible_to(user).select_related("customer", "queue", "assignee")
+    tickets = tickets_visible_to(user).select_related("customer", "queue", "assignee", "care_sla")
     if filters.status == "active":
         tickets = tickets.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
     elif filters.status:

@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMessage
 
+from care.links import unsubscribe_url
 from channels_app.base import DeliveryError
 from channels_app.webform.links import customer_ticket_url
 from inbox import selectors
@@ -48,6 +49,8 @@ def body_for(message: Message, *, link: str) -> str:
         f"--\n"
         f"You can read our whole conversation and answer us here:\n{link}\n"
         f"Your reference is {message.ticket.reference}: mention it if you contact us another way.\n"
+        # care/: every email carries a way to stop surveys and follow-ups.
+        f"No more surveys or follow-up messages: {unsubscribe_url(message.ticket.customer_id)}\n"
     )
 
 
@@ -68,6 +71,7 @@ def send(message: Message) -> str:
             "Message-ID": message_id,
             # One stable root per ticket: mail clients thread every reply together.
             "References": f"<ticket.{ticket.pk}@{domain}>",
+            "List-Unsubscribe": f"<{unsubscribe_url(ticket.customer_id)}>",
         },
     )
     try:

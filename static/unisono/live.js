@@ -8,7 +8,7 @@
  * it missed, in order. Plain JS, no build step.
  *
  * Contract (DESIGN.md, inbox/consumers.py):
- *   server: {id, type: ticket.created|ticket.updated|message.created|message.status, ticket, data}
+ *   server: {id, type: ticket.created|ticket.updated|message.created|message.status|ticket.sla, ticket, data}
  *           {type: presence|subscribed|resumed|reload|permissions|error, ...}
  *   client: {type: resume, after} {type: subscribe, ticket} {type: presence, ticket, state}
  */
@@ -189,10 +189,15 @@
   }
 
   function onEvent(frame) {
+    if (frame.type === "ticket.sla") slaAlert(frame);
     if (PAGE === "list") {
-      if (frame.type === "ticket.created" || frame.type === "ticket.updated" || frame.type === "message.created") {
+      if (frame.type === "ticket.created" || frame.type === "ticket.updated" || frame.type === "message.created" || frame.type === "ticket.sla") {
         list.refresh(frame.ticket);
       }
+      return;
+    }
+    if (frame.type === "ticket.sla" && frame.ticket === TICKET) {
+      ticketParts.refresh();
       return;
     }
     if (frame.ticket !== TICKET) return;
@@ -344,8 +349,11 @@
     },
 
     // Ordered like the server orders: updated_at desc, id desc. The keys are
-    // equal-length digit strings (epoch seconds + microseconds).
+    // equal-length digit strings (epoch seconds + microseconds). care/: a
+    // breached or at-risk ticket rises above the calm ones on the page.
     newer: function (a, b) {
+      var ra = urgencyRank(a), rb = urgencyRank(b);
+      if (ra !== rb) return ra > rb;
       var ua = a.dataset.updated, ub = b.dataset.updated;
       if (ua !== ub) return ua.length !== ub.length ? ua.length > ub.length : ua > ub;
       return parseInt(a.dataset.ticket, 10) > parseInt(b.dataset.ticket, 10);
@@ -376,6 +384,49 @@
       });
     },
   };
+
+  // --- care/: SLA urgency, alerts and countdowns ----------------------------------------
+  function urgencyRank(row) {
+    if (row.classList.contains("sla-breached")) return 2;
+    if (row.classList.contains("sla-at-risk")) return 1;
+    return 0;
+  }
+
+  var SLA_ALERT_TEXT = {
+    at_risk: "is about to miss its target",
+    first_response_breached: "missed its first-answer target",
+    resolution_breached: "missed its resolution target",
+    unanswered: "has a customer message nobody answered",
+  };
+
+  function slaAlert(frame) {
+    var alerts = (frame.data && frame.data.alerts) || [];
+    if (!alerts.length) return;
+    var text = (frame.data.reference || "A ticket") + " " + (SLA_ALERT_TEXT[alerts[alerts.length - 1]] || "needs attention");
+    banner("sla", text, frame.data.assignee_away ? "Its assignee is away: someone else should pick it up." : "");
+  }
+
+  // Urgent rows first on a freshly rendered page too (the server orders by time).
+  function sortByUrgency() {
+    var body = document.getElementById("ticket-rows");
+    if (!body) return;
+    var rows = Array.prototype.slice.call(body.querySelectorAll("tr.ticket-row"));
+    var urgent = rows.filter(function (row) { return urgencyRank(row) > 0; });
+    urgent.sort(function (a, b) { return urgencyRank(b) - urgencyRank(a); });
+    for (var i = urgent.length - 1; i >= 0; i--) body.insertBefore(urgent[i], body.firstChild);
+  }
+
+  function tickCountdowns() {
+    var now = Date.now();
+    document.querySelectorAll("[data-countdown]").forEach(function (element) {
+      var due = Date.parse(element.dataset.countdown);
+      if (isNaN(due)) return;
+      var minutes = Math.round(Math.abs(due - now) / 60000);
+      var span = minutes >= 120 ? Math.round(minutes / 60) + " h" : minutes + " min";
+      element.textContent = due >= now ? "in " + span : span + " overdue";
+      element.classList.toggle("overdue", due < now);
+    });
+  }
 
   // --- the ticket page -------------------------------------------------------------
   var replyForm = document.getElementById("reply-form");
@@ -436,6 +487,7 @@
           var header = document.getElementById("ticket-header");
           if (header) {
             header.innerHTML = parts.header;
+            tickCountdowns();
             flash(header);
           }
           var controls = document.getElementById("ticket-controls");
@@ -705,6 +757,10 @@
     setInterval(presence.prune, 1000);
     window.addEventListener("pagehide", function () { presence.announce("left"); });
   }
+
+  if (PAGE === "list") sortByUrgency();
+  tickCountdowns();
+  setInterval(tickCountdowns, 15000);
 
   live.connect = connect;
   live.disconnect = disconnect;

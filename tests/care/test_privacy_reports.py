@@ -1,0 +1,171 @@
+"""Export and erasure of a customer (UI and API, audited) and the reports page."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from care import actions as care_actions
+from care import selectors, sla
+from care.models import CsatSurvey, PrivacyAudit
+from inbox import actions
+from inbox.models import Event, Identity, Message, Ticket
+from tests.care.conftest import solve, web_ticket
+
+pytestmark = pytest.mark.django_db
+
+NAME, EMAIL, WORDS = "Anna de Vries", "anna@example.org", "my address is Keizersgracht 1"
+
+
+@pytest.fixture
+def anna_ticket(queue, agent, django_capture_on_commit_callbacks):
+    ticket = web_ticket(queue, email=EMAIL, name=NAME, body=f"Router broken, {WORDS}")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply(ticket=ticket, author=agent, body="Hi Anna, we reset it.")
+    solve(ticket, agent)
+    sla.check_ticket(ticket.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        care_actions.send_due()
+    care_actions.record_rating(ticket=ticket, rating=5, comment="Anna says thanks")
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+def _report_counts() -> dict:
+    data = selectors.report()
+    return {
+        "tickets": data["tickets"],
+        "volume": [(row["key"], row["tickets"], row["inbound_messages"]) for row in data["volume"]],
+        "first": [(row.label, row.count, row.median) for row in data["first_response_by_channel"]],
+        "sla": data["sla"],
+        "csat": data["csat"]["by_channel"],
+    }
+
+
+def _personal_strings_anywhere() -> list[str]:
+    found = []
+    haystacks = [m.body + json.dumps(m.meta) for m in Message.objects.all()]
+    haystacks += [json.dumps(e.payload) for e in Event.objects.all()]
+    haystacks += [i.value for i in Identity.objects.all()]
+    haystacks += [t.subject for t in Ticket.objects.all()]
+    haystacks += [s.comment for s in CsatSurvey.objects.all()]
+    for needle in (NAME, "Anna", EMAIL, WORDS):
+        if any(needle in hay for hay in haystacks):
+            found.append(needle)
+    return found
+
+
+def test_erase_from_the_supervisor_page_removes_personal_data_and_keeps_the_figures(client, supervisor, anna_ticket):
+    # Given Anna's data is everywhere, and the reports show her ticket
+    assert set(_personal_strings_anywhere()) >= {NAME, EMAIL, WORDS}
+    before = _report_counts()
+    counts_before = (Message.objects.count(), Event.objects.count(), Ticket.objects.count())
+    client.force_login(supervisor)
+    page = client.get(f"/supervisor/care/customers/{anna_ticket.customer_id}/")
+    assert page.status_code == 200 and EMAIL in page.content.decode()
+    # A missing confirmation erases nothing
+    client.post(f"/supervisor/care/customers/{anna_ticket.customer_id}/erase/", {"confirm": "yes"})
+    assert Identity.objects.filter(customer=anna_ticket.customer).exists()
+    # When the supervisor erases her
+    response = client.post(f"/supervisor/care/customers/{anna_ticket.customer_id}/erase/", {"confirm": "ERASE"})
+    assert response.status_code == 302
+    # Then no personal data is left in messages, identities, events, subjects or comments
+    assert _personal_strings_anywhere() == []
+    assert not Identity.objects.filter(customer=anna_ticket.customer).exists()
+    # while every count and every report figure stays the same
+    assert (Message.objects.count(), Event.objects.count(), Ticket.objects.count()) == counts_before
+    assert _report_counts() == before
+    # and the audit trail says who did it
+    audit = PrivacyAudit.objects.get(action="erase")
+    assert (audit.customer_id, audit.actor, audit.via) == (anna_ticket.customer_id, supervisor, "ui")
+    assert audit.counts["tickets"] == 1
+
+
+def test_export_through_the_api_is_audited_and_agents_may_not(client, supervisor, agent, anna_ticket):
+    token = Token.objects.create(user=supervisor)
+    url = f"/api/care/customers/{anna_ticket.customer_id}/export/"
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["customer"]["name"] == NAME
+    assert data["identities"] == [{"kind": "email", "value": EMAIL, "handle": ""}]
+    assert WORDS in data["tickets"][0]["messages"][0]["body"]
+    assert data["tickets"][0]["satisfaction"]["rating"] == 5
+    assert PrivacyAudit.objects.get().via == "api"
+    # An agent gets a clear refusal and nothing is audited
+    agent_token = Token.objects.create(user=agent)
+    refused = client.get(url, HTTP_AUTHORIZATION=f"Token {agent_token.key}")
+    assert refused.status_code == 403 and "supervisors" in refused.json()["detail"]
+    assert PrivacyAudit.objects.count() == 1
+
+
+def test_erase_through_the_api_needs_confirmation(client, supervisor, anna_ticket):
+    token = Token.objects.create(user=supervisor)
+    url = f"/api/care/customers/{anna_ticket.customer_id}/erase/"
+    refused = client.post(url, {}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert refused.status_code == 400 and "ERASE" in refused.json()["detail"]
+    assert Identity.objects.exists()
+    done = client.post(url, {"confirm": "ERASE"}, content_type="application/json", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert done.status_code == 200 and done.json()["erased"] == anna_ticket.customer_id
+    assert _personal_strings_anywhere() == []
+    assert client.post("/api/care/customers/999999/erase/", {"confirm": "ERASE"}, content_type="application/json",
+                       HTTP_AUTHORIZATION=f"Token {token.key}").status_code == 404
+
+
+def test_ui_export_downloads_json(client, supervisor, anna_ticket):
+    client.force_login(supervisor)
+    response = client.post(f"/supervisor/care/customers/{anna_ticket.customer_id}/export/")
+    assert response["Content-Type"] == "application/json"
+    assert json.loads(response.content)["customer"]["id"] == anna_ticket.customer_id
+
+
+def test_reports_page_with_svg_charts_and_csv(client, supervisor, agent, anna_ticket):
+    client.force_login(agent)
+    assert client.get("/supervisor/reports/").status_code == 403
+    client.force_login(supervisor)
+    page = client.get("/supervisor/reports/").content.decode()
+    assert "<svg" in page and "Volume by channel" in page and "<script" not in page.split("<main>")[1].split("</main>")[0]
+    rows = list(csv.reader(io.StringIO(client.get("/supervisor/reports/?format=csv").content.decode())))
+    assert rows[0] == ["section", "label", "count", "median_minutes", "p90_minutes", "value"]
+    assert ["volume", "Web", "1", "", "", "1"] in rows
+    assert any(row[0] == "csat_by_channel" and row[1] == "Web" and row[5] == "5.0" for row in rows)
+
+
+def test_percentiles():
+    assert selectors.percentile([], 0.5) is None
+    assert selectors.percentile([5, 1, 3], 0.5) == 3
+    assert selectors.percentile(list(range(1, 11)), 0.9) == 9
+
+
+def test_export_command_shows_progress_and_a_summary(tmp_path, supervisor, anna_ticket, capsys):
+    from django.core.management import call_command
+
+    web_ticket(anna_ticket.queue, email="second@example.org", name="Bo")
+    target = tmp_path / "export.jsonl"
+    call_command("care_export_customers", str(target), "--by", supervisor.username, "--every", "1")
+    out, err = capsys.readouterr()
+    assert "export: 1/2 (50%)" in err and "export: 2/2 (100%)" in err
+    assert out.strip() == f"exported 2 customers to {target}."
+    lines = [json.loads(line) for line in target.read_text().splitlines()]
+    assert [line["customer"]["name"] for line in lines] == [NAME, "Bo"]
+    assert PrivacyAudit.objects.filter(action="export", via="command").count() == 2
+
+
+def test_export_command_refuses_an_unknown_customer(tmp_path, supervisor):
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="No customer with id 424242"):
+        call_command("care_export_customers", str(tmp_path / "x.jsonl"), "--by", supervisor.username, "--customer", "424242")
+    assert not PrivacyAudit.objects.exists()
+
+
+def test_supervisors_find_the_privacy_page_from_the_ticket(client, supervisor, agent, anna_ticket):
+    client.force_login(supervisor)
+    assert f"/supervisor/care/customers/{anna_ticket.customer_id}/" in client.get(f"/inbox/t/{anna_ticket.pk}/").content.decode()
+    client.force_login(agent)
+    page = client.get(f"/inbox/t/{anna_ticket.pk}/").content.decode()
+    assert "/supervisor/care/customers/" not in page and "/supervisor/reports/" not in page

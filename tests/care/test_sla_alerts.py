@@ -1,0 +1,163 @@
+"""Breach alerts: computed with a controlled ``now``, fired once, carried live
+over /ws/inbox/ (the real ASGI application and channel layer)."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from care import actions as care_actions
+from care import sla
+from care.models import AgentAway, BusinessHours, TicketSla, Tier
+from config.asgi import application
+from inbox import actions
+from inbox.models import Event, Ticket
+from tests.care.conftest import web_ticket
+from tests.factories import QueueFactory, UserFactory
+
+
+@pytest.mark.django_db
+def test_first_response_breach_alerts_once(queue, agent):
+    # Given a new normal-priority ticket (first answer due in 240 minutes, around the clock)
+    ticket = web_ticket(queue)
+    created = ticket.created_at
+    # When the check runs before and after the due time, twice after
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=100)) == []
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=215)) == ["at_risk"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=241)) == ["first_response_breached"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=300)) == []
+    # Then exactly two ticket.sla events exist and the row is marked breached
+    events = list(Event.objects.filter(ticket=ticket, type=Event.Type.TICKET_SLA))
+    assert [event.payload["alerts"] for event in events] == [["at_risk"], ["first_response_breached"]]
+    state = TicketSla.objects.get(ticket=ticket)
+    assert state.urgency == "breached"
+    assert state.first_response_due == created + timedelta(minutes=240)
+
+
+@pytest.mark.django_db
+def test_vip_customers_get_tighter_targets(queue):
+    ticket = web_ticket(queue)
+    care_actions.set_tier(customer=ticket.customer, tier=Tier.VIP)
+    sla.check_ticket(ticket.pk, now=ticket.created_at)
+    assert TicketSla.objects.get(ticket=ticket).first_response_due == ticket.created_at + timedelta(minutes=120)
+
+
+@pytest.mark.django_db
+def test_due_times_follow_the_queues_business_hours(queue):
+    # Given the queue is open 9-17 every day, and a ticket arriving at 16:30 local time
+    for weekday in range(7):
+        BusinessHours.objects.create(queue=queue, weekday=weekday, opens=time(9), closes=time(17))
+    ticket = web_ticket(queue)
+    local = timezone.localtime(timezone.now()).replace(hour=16, minute=30, second=0, microsecond=0)
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=local)
+    sla.check_ticket(ticket.pk, now=local)
+    # Then 30 minutes count today and 210 tomorrow from 9:00
+    due = timezone.localtime(TicketSla.objects.get(ticket=ticket).first_response_due)
+    assert (due.date() - local.date()).days == 1 and (due.hour, due.minute) == (12, 30)
+
+
+@pytest.mark.django_db
+def test_an_answer_clears_the_first_response_urgency(queue, agent):
+    ticket = web_ticket(queue)
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=241))
+    actions.reply(ticket=ticket, author=agent, body="We're on it.")
+    # The answer went out at minute 241 of the controlled clock
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_at=ticket.created_at + timedelta(minutes=241))
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=242))
+    state = TicketSla.objects.get(ticket=ticket)
+    # Answered late: a breach for the reports, but no longer urgent in the list
+    assert state.first_response_breached and state.urgency == ""
+
+
+@pytest.mark.django_db
+def test_unanswered_message_on_an_away_agents_ticket_escalates_visibly(queue, agent):
+    # Given a ticket answered once, assigned to Sam, who is away; then the customer writes again
+    ticket = web_ticket(queue)
+    actions.reply(ticket=ticket, author=agent, body="Which router model is it?")
+    actions.assign(ticket=ticket, assignee=agent, by=agent)
+    AgentAway.objects.create(user=agent)
+    from tests.care.conftest import web_ticket as again  # same customer, same thread
+
+    again(queue, body="It's the XR500.")
+    # When the check runs right away
+    alerts = sla.check_ticket(ticket.pk, now=timezone.now() + timedelta(minutes=1))
+    # Then the waiting message escalates at once, naming the away assignee, and only once
+    assert alerts == ["unanswered"]
+    event = Event.objects.filter(ticket=ticket, type=Event.Type.TICKET_SLA).get()
+    assert event.payload["assignee_away"] is True
+    assert sla.check_ticket(ticket.pk, now=timezone.now() + timedelta(minutes=2)) == []
+    assert TicketSla.objects.get(ticket=ticket).urgency == "breached"
+
+
+@pytest.mark.django_db
+def test_the_breached_row_is_marked_in_the_inbox_list(client, queue, agent):
+    calm = web_ticket(queue, email="calm@example.org", body="Calm question")
+    late = web_ticket(queue, email="late@example.org", body="Urgent question")
+    sla.check_ticket(late.pk, now=late.created_at + timedelta(minutes=300))
+    client.force_login(agent)
+    html = client.get("/inbox/").content.decode()
+    assert f'class="ticket-row sla-breached" data-ticket="{late.pk}"' in html
+    assert f'class="ticket-row" data-ticket="{calm.pk}"' in html
+
+
+@pytest.mark.django_db
+def test_care_check_command_shows_progress_and_a_summary(queue, capsys):
+    for index in range(3):
+        web_ticket(queue, email=f"c{index}@example.org")
+    call_command("care_check", "--sla-only", "--every", "2")
+    out, err = capsys.readouterr()
+    assert "SLA: 2/3" in err and "SLA: 3/3 (100%)" in err
+    assert out.strip().splitlines() == ["care check: 3 tickets checked, 0 new alerts, 0 surveys and 0 follow-ups sent."]
+
+
+# --- live ---------------------------------------------------------------------------
+
+
+def _session_cookie(user) -> tuple[bytes, bytes]:
+    client = Client()
+    client.force_login(user)
+    return (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_breach_alert_reaches_the_queues_agent_and_a_supervisor_live_once():
+    general = await sync_to_async(QueueFactory)(slug="general", name="General")
+    agent = await sync_to_async(UserFactory)(queues=[general])
+    from tests.factories import SupervisorFactory
+
+    boss = await sync_to_async(SupervisorFactory)()
+    ticket = await sync_to_async(web_ticket)(general)
+    sockets = []
+    for user in (agent, boss):
+        communicator = WebsocketCommunicator(
+            application, "/ws/inbox/", headers=[(b"origin", b"http://127.0.0.1"), await sync_to_async(_session_cookie)(user)]
+        )
+        connected, _ = await communicator.connect()
+        assert connected
+        await communicator.send_json_to({"type": "resume", "after": await sync_to_async(_latest)()})
+        assert (await communicator.receive_json_from())["type"] == "resumed"
+        sockets.append(communicator)
+    # When the periodic check runs past the first-answer target, twice
+    late = ticket.created_at + timedelta(minutes=241)
+    await sync_to_async(sla.check_all)(now=late)
+    # Then both sockets get one ticket.sla frame...
+    for communicator in sockets:
+        frame = await communicator.receive_json_from(timeout=2)
+        assert frame["type"] == "ticket.sla" and frame["ticket"] == ticket.pk
+        assert "first_response_breached" in frame["data"]["alerts"]
+        assert frame["data"]["urgency"] == "breached"
+    # ...and nothing more when it runs again
+    await sync_to_async(sla.check_all)(now=late + timedelta(minutes=1))
+    for communicator in sockets:
+        assert await communicator.receive_nothing(timeout=0.3)
+        await communicator.disconnect()
+
+
+def _latest() -> int:
+    return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
