@@ -25,6 +25,10 @@ _lock = threading.Lock()
 def beat_schedule(*, x_poll_seconds: int) -> dict:
     return {
         "poll-x": {"task": "channels_app.social.tasks.poll_x", "schedule": float(x_poll_seconds)},
+        # The consistency audit (audit/tasks.py).
+        "audit-findings": {"task": "audit.tasks.run_audit", "schedule": 3600.0},
+        "audit-scores": {"task": "audit.tasks.refresh_scores", "schedule": 600.0},
+        "audit-scores-full": {"task": "audit.tasks.recompute_scores", "schedule": 86400.0},
     }
 
 

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "inbox",
     "channels_app",
     "resolutions",
+    "audit",  # supervisor consistency audit
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django import template
+
+from audit import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("audit/_coaching_notes.html", takes_context=True)
+def coaching_notes(context):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return {"notes": selectors.coaching_notes_for(user) if user is not None else [], "csrf_token": context.get("csrf_token"),
+            "next": request.get_full_path() if request else "/inbox/"}
