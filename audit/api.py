@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import path
 from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
+from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,7 +44,12 @@ class ScoreSerializer(serializers.Serializer):
     score = serializers.FloatField(allow_null=True)
 
 
+class FindingPagination(CursorPagination):
+    ordering = "-id"
+
+
 class FindingList(ListAPIView):
+    pagination_class = FindingPagination
     permission_classes = [IsAuthenticated, IsSupervisor]
     serializer_class = FindingSerializer
 
@@ -50,12 +57,8 @@ class FindingList(ListAPIView):
         status = self.request.query_params.get("status", "")
         kind = self.request.query_params.get("kind", "")
         if status and status not in Finding.Status.values:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"status": f"Unknown status; use one of {', '.join(Finding.Status.values)}."})
         if kind and kind not in Finding.Kind.values:
-            from rest_framework.exceptions import ValidationError
-
             raise ValidationError({"kind": f"Unknown kind; use one of {', '.join(Finding.Kind.values)}."})
         return selectors.findings(status=status, kind=kind)
 
