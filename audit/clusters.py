@@ -13,8 +13,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from resolutions.tone import fold
+from audit.text import fold
+
+_DIGITS = re.compile(r"\d+")
+_PUNCTUATION = re.compile(r"[^\w ]+")
+_SPACES = re.compile(r"\s+")
 
 SIMILARITY = 0.45
 MIN_MEMBERS = 4
@@ -22,11 +27,20 @@ MAX_LEADERS = 2000  # per (topic, language): beyond that the rest is noise for t
 
 
 def normalise(text: str, first_name: str = "") -> str:
-    text = fold(text)
     if first_name:
-        text = text.replace(fold(first_name), " ")
-    text = re.sub(r"\d+", "0", text)
-    return re.sub(r"[^\w ]+", " ", re.sub(r"\s+", " ", text)).strip()
+        # Drop the name before folding, so one template sent to many customers
+        # is one cache entry.
+        text = text.replace(first_name, " ")
+    return _normalise(text, fold(first_name) if first_name else "")
+
+
+@lru_cache(maxsize=50000)
+def _normalise(text: str, folded_name: str) -> str:
+    text = fold(text)
+    if folded_name:
+        text = text.replace(folded_name, " ")
+    text = _DIGITS.sub("0", text)
+    return _SPACES.sub(" ", _PUNCTUATION.sub(" ", text)).strip()
 
 
 def grams(text: str, n: int = 3) -> frozenset[str]:

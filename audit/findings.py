@@ -39,7 +39,8 @@ from audit import promises as promise_rules
 from audit.models import Finding
 from inbox.models import Message, Ticket
 from resolutions.models import AnswerRecord, ResolutionVersion
-from resolutions.tone import BLAME_PHRASES, GENERIC_SALUTATIONS, fold
+from audit.text import fold, name_pattern
+from resolutions.tone import BLAME_PHRASES, GENERIC_SALUTATIONS
 
 WINDOW_DAYS = 90
 DIVERGENCE_THRESHOLD = 0.3
@@ -299,25 +300,27 @@ def find_stale(records) -> list[dict]:
 # --- tone --------------------------------------------------------------------------------
 
 
-def _alternation(lists: dict) -> re.Pattern:
+def _alternation(lists: dict) -> tuple[re.Pattern, tuple[str, ...]]:
     phrases = sorted({fold(phrase) for phrases in lists.values() for phrase in phrases}, key=len, reverse=True)
-    return re.compile(r"(?<!\w)(" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?!\w)")
+    return re.compile(r"(?<!\w)(" + "|".join(re.escape(phrase) for phrase in phrases) + r")(?!\w)"), tuple(phrases)
 
 
-_SALUTATION_RE = _alternation(GENERIC_SALUTATIONS)
-_BLAME_RE = _alternation(BLAME_PHRASES)
+_SALUTATION_RE, _SALUTATIONS = _alternation(GENERIC_SALUTATIONS)
+_BLAME_RE, _BLAMES = _alternation(BLAME_PHRASES)
 
 
 def tone_codes(body: str, first_name: str, channel: str) -> list[tuple[str, str]]:
     """(code, phrase) pairs: the same rules as the composer's ``resolutions.tone.check``."""
     folded = fold(body)
     codes = []
-    for code, pattern in (("generic_salutation", _SALUTATION_RE), ("blame", _BLAME_RE)):
-        match = pattern.search(folded)
-        if match:
-            codes.append((code, match.group(1)))
+    for code, pattern, phrases in (("generic_salutation", _SALUTATION_RE, _SALUTATIONS), ("blame", _BLAME_RE, _BLAMES)):
+        # Plain substring tests first (fast, in C); the word-boundary regex only on a hit.
+        if any(phrase in folded for phrase in phrases):
+            match = pattern.search(folded)
+            if match:
+                codes.append((code, match.group(1)))
     # A phone answer is the agent's note of a call: the name was spoken, not written.
-    if first_name and channel != "phone" and not re.search(r"(?<!\w)" + re.escape(fold(first_name)) + r"(?!\w)", folded):
+    if first_name and channel != "phone" and not name_pattern(first_name).search(folded):
         codes.append(("no_name", first_name))
     return codes
 

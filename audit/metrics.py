@@ -102,15 +102,22 @@ def recompute_week(week: dt.date) -> int:
 @transaction.atomic
 def recompute_all() -> int:
     WeeklyScore.objects.all().delete()
-    top = AnswerRecord.objects.aggregate(top=Max("id"))["top"] or 0
-    rows = _rows(_counts(AnswerRecord.objects.filter(id__lte=top)))
+    settled = AnswerRecord.objects.filter(created_at__lte=timezone.now() - SETTLE).aggregate(top=Max("id"))["top"] or 0
+    rows = _rows(_counts(AnswerRecord.objects.all()))
     WeeklyScore.objects.bulk_create(rows, batch_size=5000)
-    _set_watermark(top)
+    _set_watermark(settled)
     return len(rows)
 
 
 def _set_watermark(value: int) -> None:
     AuditState.objects.update_or_create(key=WATERMARK, defaults={"value": value, "updated_at": timezone.now()})
+
+
+# Ids are taken at insert, rows become visible at commit: a reply committing
+# late can carry a lower id than one already counted. The watermark therefore
+# only passes records older than this, and newer ones' weeks are recomputed on
+# every refresh until they are older.
+SETTLE = dt.timedelta(minutes=5)
 
 
 @transaction.atomic
@@ -123,15 +130,16 @@ def refresh_aggregates() -> list[dt.date]:
     top = new.aggregate(top=Max("id"))["top"]
     if top is None:
         return []
+    settled = new.filter(created_at__lte=timezone.now() - SETTLE).aggregate(top=Max("id"))["top"] or state.value
     weeks = sorted(
         {week_start(value) for value in new.filter(id__lte=top).annotate(week=TruncWeek("created_at")).values_list("week", flat=True).distinct()}
     )
     if state.value == 0 or len(weeks) > 8:
         recompute_all()
-        return weeks
-    for week in weeks:
-        recompute_week(week)
-    _set_watermark(top)
+    else:
+        for week in weeks:
+            recompute_week(week)
+    _set_watermark(settled if settled < top else top)
     return weeks
 
 
@@ -186,20 +194,26 @@ def figures(*, weeks: int = 12, today: dt.date | None = None, live: bool = False
     refreshed incrementally, then summed."""
     today = today or timezone.localdate()
     since = week_start(today) - dt.timedelta(weeks=weeks - 1)
+    by: dict[str, dict] = {}
+    dimensions = {"week_channel": ("week", "channel"), "channel": ("channel",), "topic_id": ("topic_id",),
+                  "agent_id": ("agent_id",), "queue_id": ("queue_id",), "week": ("week",)}
     if live:
-        rows = _live(since)
+        by = {name: defaultdict(lambda: defaultdict(int)) for name in dimensions}
+        for row in _live(since):
+            for name, fields in dimensions.items():
+                key = tuple(row[field] for field in fields) if len(fields) > 1 else row[fields[0]]
+                for field in COUNT_FIELDS:
+                    by[name][key][field] += row[field]
     else:
         refresh_aggregates()
-        rows = list(WeeklyScore.objects.filter(week__gte=since).values("week", "channel", "queue_id", "agent_id", "topic_id", *COUNT_FIELDS))
-    by: dict[str, dict] = {name: defaultdict(lambda: defaultdict(int)) for name in ("week_channel", "channel", "topic_id", "agent_id", "queue_id", "week")}
-    for row in rows:
-        keys = {
-            "week_channel": (row["week"], row["channel"]), "channel": row["channel"], "topic_id": row["topic_id"],
-            "agent_id": row["agent_id"], "queue_id": row["queue_id"], "week": row["week"],
-        }
-        for name, key in keys.items():
-            for field in COUNT_FIELDS:
-                by[name][key][field] += row[field]
+        # Summed by the database, one GROUP BY per dimension: the aggregates
+        # table holds a row per week x channel x queue x agent x topic.
+        scores = WeeklyScore.objects.filter(week__gte=since)
+        for name, fields in dimensions.items():
+            by[name] = {
+                (tuple(row[field] for field in fields) if len(fields) > 1 else row[fields[0]]): {field: row[field] for field in COUNT_FIELDS}
+                for row in _sum(scores, *fields)
+            }
     week_list = [since + dt.timedelta(weeks=index) for index in range(weeks)]
     return {
         "since": since,

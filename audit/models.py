@@ -106,3 +106,37 @@ class CoachingNote(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+
+
+class ReviewBatch(models.Model):
+    """A QA sample: answers drawn equally from each channel, scored by one or
+    more supervisors (two on the same batch = a calibration)."""
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    per_channel = models.PositiveSmallIntegerField()
+    message_ids = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+
+class Review(models.Model):
+    """One supervisor's scorecard for one answer: 1 (poor) to 4 (excellent) each."""
+
+    batch = models.ForeignKey(ReviewBatch, on_delete=models.CASCADE, related_name="reviews")
+    message = models.ForeignKey("inbox.Message", on_delete=models.CASCADE, related_name="qa_reviews")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="qa_reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    right_resolution = models.PositiveSmallIntegerField()
+    personal = models.PositiveSmallIntegerField()
+    warm = models.PositiveSmallIntegerField()
+    clear = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    SCORES = ("right_resolution", "personal", "warm", "clear")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "message", "reviewer"], name="audit_review_once_per_reviewer")]

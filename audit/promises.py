@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from resolutions.tone import fold
+from audit.text import fold
 
 # kr means the customer's krone: Danish or Norwegian by the answer's language.
 EUR_PER_UNIT = {"eur": 1.0, "dkk": 1 / 7.46, "nok": 1 / 11.7}

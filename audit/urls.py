@@ -17,4 +17,8 @@ urlpatterns = [
     path("findings/<int:pk>/coach/", views.finding_coach, name="coach"),
     path("findings/<int:pk>/playbook/", views.finding_playbook, name="playbook"),
     path("notes/<int:pk>/read/", views.note_read, name="note_read"),
+    path("qa/", views.qa_list, name="qa"),
+    path("qa/<int:pk>/", views.qa_batch, name="qa_batch"),
+    path("qa/<int:pk>/score/<int:message_id>/", views.qa_score, name="qa_score"),
+    path("my-reviews/", views.my_reviews, name="my_reviews"),
 ]

@@ -10,10 +10,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import actions, selectors, tasks
-from audit.models import CoachingNote, Finding
+from audit.models import CoachingNote, Finding, Review
 from inbox.actions import ActionError
 from resolutions.views import supervisor_required
 
@@ -150,3 +151,54 @@ def scores_csv(request: HttpRequest) -> HttpResponse:
     for row in selectors.score_rows():
         writer.writerow([row[field] if row[field] is not None else "" for field in fields])
     return response
+
+
+# --- QA review ---------------------------------------------------------------------------
+
+from audit import qa  # noqa: E402
+from audit.models import ReviewBatch  # noqa: E402
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def qa_list(request: HttpRequest) -> HttpResponse:
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            batch = qa.sample_create(by=request.user, per_channel=int(request.POST.get("per_channel") or 0))
+        except (ActionError, ValueError) as problem:
+            error, status = (str(problem) if isinstance(problem, ActionError) else _("Choose a number of answers per channel.")), 400
+        else:
+            return redirect("audit:qa_batch", pk=batch.pk)
+    return render(request, "audit/qa_list.html", {"batches": ReviewBatch.objects.select_related("created_by")[:50], "error": error}, status=status)
+
+
+@require_GET
+@supervisor_required
+def qa_batch(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = ReviewBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404("No such sample.")
+    rows = qa.batch_rows(batch)
+    for row in rows:
+        row["mine"] = next((review for review in row["reviews"] if review.reviewer_id == request.user.pk), None)
+    return render(request, "audit/qa_batch.html", {"batch": batch, "rows": rows, "scores": range(1, 5), "criteria": Review.SCORES})
+
+
+@require_POST
+@supervisor_required
+def qa_score(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    batch = ReviewBatch.objects.filter(pk=pk).first()
+    if batch is None:
+        raise Http404("No such sample.")
+    try:
+        qa.review_save(batch=batch, message_id=message_id, by=request.user, scores=request.POST, comment=request.POST.get("comment", ""))
+    except ActionError as problem:
+        messages.error(request, str(problem))
+    return redirect(f"{reverse('audit:qa_batch', args=[batch.pk])}#answer-{message_id}")
+
+
+@require_GET
+@login_required
+def my_reviews(request: HttpRequest) -> HttpResponse:
+    return render(request, "audit/my_reviews.html", {"reviews": qa.reviews_for_agent(request.user)})

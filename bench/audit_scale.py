@@ -253,11 +253,11 @@ def main() -> None:
     result = findings.run_audit(now=now, broadcast=False)
     total = time.perf_counter() - started
     for kind in findings.FINDERS:
-        rows.append((f"findings: {kind}", f"{result['seconds'][kind]:.2f}", "", f"{result['found'][kind]:,} (seeded answers: {seeded.get(kind, '-')})"))
+        rows.append((f"findings: {kind}", f"{result['seconds'][kind]:.2f}", "", f"{result['found'][kind]:,} ({seeded.get(kind, '-')})"))
     rows.append(("findings: store", f"{result['seconds']['store']:.2f}", "", f"{result['created']:,} created"))
     rows.append(("findings job total", f"{total:.2f}", "<= 60", ""))
     print(f"\n{args.records:,} answer records on PostgreSQL, {WEEKS} weeks, {COPIES * 4} topics\n")
-    print(_stack.table(["step", "seconds", "target", "found"], rows))
+    print(_stack.table(["step", "seconds", "target", "findings (answers seeded)"], rows))
     print(json.dumps({"records": args.records, "seconds": {k: round(v, 3) for k, v in result["seconds"].items()}, "total": round(total, 3)}))
 
 
