@@ -21,4 +21,5 @@ urlpatterns = [
     path("qa/<int:pk>/", views.qa_batch, name="qa_batch"),
     path("qa/<int:pk>/score/<int:message_id>/", views.qa_score, name="qa_score"),
     path("my-reviews/", views.my_reviews, name="my_reviews"),
+    path("my-notes/", views.my_notes, name="my_notes"),
 ]

@@ -200,5 +200,16 @@ def qa_score(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
 
 @require_GET
 @login_required
+def my_notes(request: HttpRequest) -> HttpResponse:
+    """The agent's unread coaching notes (the partial /inbox/ loads)."""
+    return render(request, "audit/_coaching_notes.html", {
+        "notes": selectors.coaching_notes_for(request.user),
+        "has_reviews": Review.objects.filter(agent=request.user).exists(),
+        "next": reverse("inbox:list"),
+    })
+
+
+@require_GET
+@login_required
 def my_reviews(request: HttpRequest) -> HttpResponse:
     return render(request, "audit/my_reviews.html", {"reviews": qa.reviews_for_agent(request.user)})

@@ -1,18 +1,14 @@
 from __future__ import annotations
 
 from django import template
-
-from audit import selectors
+from django.urls import reverse
+from django.utils.html import format_html
 
 register = template.Library()
 
 
-@register.inclusion_tag("audit/_coaching_notes.html", takes_context=True)
-def coaching_notes(context):
-    request = context.get("request")
-    user = getattr(request, "user", None)
-    from audit.models import Review
-
-    has_reviews = bool(user is not None and user.is_authenticated and Review.objects.filter(agent=user).exists())
-    return {"notes": selectors.coaching_notes_for(user) if user is not None else [], "has_reviews": has_reviews, "csrf_token": context.get("csrf_token"),
-            "next": request.get_full_path() if request else "/inbox/"}
+@register.simple_tag
+def coaching_notes():
+    """A slot the inbox fills after load (htmx): the agent's list page keeps
+    its fixed number of queries, the notes cost a request of their own."""
+    return format_html('<div id="coaching-notes-slot" hx-get="{}" hx-trigger="load" hx-swap="outerHTML"></div>', reverse("audit:my_notes"))

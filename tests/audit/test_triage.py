@@ -52,13 +52,14 @@ def test_coaching_note_appears_in_the_agents_inbox_until_read(db, supervisor, ag
     client.force_login(agent)
     page = client.get("/inbox/")
     assert page.status_code == 200
-    assert "The limit is 50 EUR; escalate above it." in page.content.decode()
+    assert 'hx-get="/supervisor/audit/my-notes/"' in page.content.decode()
+    assert "The limit is 50 EUR; escalate above it." in client.get("/supervisor/audit/my-notes/").content.decode()
     finding.refresh_from_db()
     assert finding.status == "coached"
     # When the agent marks it read, it leaves the inbox
     response = client.post(f"/supervisor/audit/notes/{note.pk}/read/", {"next": "/inbox/"})
     assert response.status_code == 302
-    assert "The limit is 50 EUR" not in client.get("/inbox/").content.decode()
+    assert "The limit is 50 EUR" not in client.get("/supervisor/audit/my-notes/").content.decode()
 
 
 def test_another_agent_cannot_mark_a_note_read(db, supervisor, agent, outsider):
