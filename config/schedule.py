@@ -27,6 +27,10 @@ def beat_schedule(*, x_poll_seconds: int, care_check_seconds: int = 60) -> dict:
         "poll-x": {"task": "channels_app.social.tasks.poll_x", "schedule": float(x_poll_seconds)},
         # care/: SLA breaches, unanswered messages, surveys and follow-ups.
         "care-check": {"task": "care.tasks.care_check", "schedule": float(care_check_seconds)},
+        # The consistency audit (audit/tasks.py).
+        "audit-findings": {"task": "audit.tasks.run_audit", "schedule": 3600.0},
+        "audit-scores": {"task": "audit.tasks.refresh_scores", "schedule": 600.0},
+        "audit-scores-full": {"task": "audit.tasks.recompute_scores", "schedule": 86400.0},
     }
 
 

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "channels_app",
     "resolutions",
     "care",
+    "audit",  # supervisor consistency audit
 ]
 
 MIDDLEWARE = [

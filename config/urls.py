@@ -13,8 +13,10 @@ urlpatterns = [
     # care/: reports, privacy, rating and unsubscribe pages (before the broader prefixes below).
     path("", include("care.urls")),
     path("inbox/", include("inbox.urls")),
+    path("supervisor/audit/", include("audit.urls")),
     path("supervisor/", include("resolutions.urls")),
     path("api/playbook/", include("resolutions.api_urls")),
+    path("api/audit/", include("audit.api")),
     path("api/", include("inbox.api.urls")),
     path("channels/phone/", include("channels_app.phone.urls")),
     path("channels/x/", include("channels_app.social.urls")),

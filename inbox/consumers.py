@@ -19,7 +19,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from inbox import realtime
 from inbox.models import Event, Ticket
-from inbox.permissions import forget_roles, is_staff_member, visible_queue_ids
+from inbox.permissions import forget_roles, is_staff_member, is_supervisor, visible_queue_ids
 
 RESUME_LIMIT = 1000
 CLOSE_FORBIDDEN = 4403
@@ -39,6 +39,10 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         self.session_key = getattr(session, "session_key", None)
         if self.session_key:
             await self.channel_layer.group_add(realtime.session_group(self.session_key), self.channel_name)
+        # Supervisors also get the audit's unstored finding frames.
+        self.supervisor = await database_sync_to_async(is_supervisor)(self.user)
+        if self.supervisor:
+            await self.channel_layer.group_add(realtime.SUPERVISORS_GROUP, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -49,6 +53,8 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
             await self.channel_layer.group_discard(realtime.user_group(self.user.pk), self.channel_name)
         if getattr(self, "session_key", None):
             await self.channel_layer.group_discard(realtime.session_group(self.session_key), self.channel_name)
+        if getattr(self, "supervisor", False):
+            await self.channel_layer.group_discard(realtime.SUPERVISORS_GROUP, self.channel_name)
 
     # --- client frames -------------------------------------------------------------
 
@@ -129,6 +135,12 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
         for ticket_id in self.tickets - allowed:
             await self._leave_ticket(ticket_id)
         await self.send_json({"type": "permissions", "data": {"queues": sorted(self.queue_ids)}})
+
+    async def inbox_supervisor(self, message: dict) -> None:
+        # Re-checked per frame: a supervisor demoted since connecting gets nothing.
+        forget_roles(self.user)
+        if await database_sync_to_async(is_supervisor)(self.user):
+            await self.send_json(message["frame"])
 
     async def inbox_signed_out(self, message: dict) -> None:
         await self.close(code=CLOSE_FORBIDDEN)

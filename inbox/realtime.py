@@ -132,3 +132,15 @@ def presence_of(*, ticket_id: int, now: float | None = None) -> list[dict]:
 
 async def publish_presence(frame: dict) -> None:
     await get_channel_layer().group_send(ticket_group(frame["ticket"]), {"type": "inbox.presence", "frame": frame})
+
+
+# --- supervisors (audit) -------------------------------------------------------------------
+# Audit findings belong to no single ticket, so they are not Event rows: their
+# frames ("finding.updated", "findings.refreshed") are unstored and go to the
+# supervisors' group; a page that missed one reloads its list on reconnect.
+
+SUPERVISORS_GROUP = "supervisors"
+
+
+def supervisors_on_commit(frame: dict) -> None:
+    transaction.on_commit(lambda: _send([(SUPERVISORS_GROUP, {"type": "inbox.supervisor", "frame": frame})]))

@@ -65,6 +65,14 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     answers = {language: dict(variants) for language, variants in (version.answers if version else {}).items()}
     change_note = ""
+    if request.method == "GET":
+        # Prefill from the query string (the audit's "update the playbook" link).
+        change_note = request.GET.get("change_note", "")[:500]
+        for language in EDITOR_LANGUAGES:
+            for channel in ANSWER_CHANNELS:
+                text = request.GET.get(f"answer-{language}-{channel}", "").strip()
+                if text:
+                    answers.setdefault(language, {})[channel] = text
     if request.method == "POST":
         change_note = request.POST.get("change_note", "")
         answers = {}

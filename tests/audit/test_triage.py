@@ -1,0 +1,119 @@
+"""Triage through audit.actions: state changes, coaching notes in the agent's inbox, live frames."""
+
+from __future__ import annotations
+
+import pytest
+from asgiref.sync import sync_to_async
+from channels.testing import WebsocketCommunicator
+from django.test import Client
+
+from audit import actions
+from audit.models import CoachingNote, Finding
+from config.asgi import application
+from inbox.actions import ActionError
+from tests.factories import QueueFactory, SupervisorFactory, UserFactory
+
+
+def _finding(agent=None, **overrides):
+    values = {"key": f"promise:{Finding.objects.count() + 1}", "kind": "promise", "summary": "Promised 120 EUR", "agent": agent,
+              "message_ids": [1], "details": {"language": "en"}}
+    values.update(overrides)
+    return Finding.objects.create(**values)
+
+
+def test_accept_marks_the_finding(db, supervisor, agent):
+    finding = _finding(agent)
+    actions.finding_accept(finding=finding, by=supervisor, note="Agreed with billing")
+    finding.refresh_from_db()
+    assert (finding.status, finding.triaged_by, finding.triage_note) == ("accepted", supervisor, "Agreed with billing")
+
+
+def test_a_triaged_finding_cannot_be_triaged_again(db, supervisor, agent):
+    finding = _finding(agent)
+    actions.finding_accept(finding=finding, by=supervisor)
+    with pytest.raises(ActionError, match="already triaged"):
+        actions.finding_coach(finding=finding, by=supervisor, body="Please don't")
+    assert CoachingNote.objects.count() == 0
+
+
+def test_coaching_needs_a_note_and_an_agent(db, supervisor, agent):
+    with pytest.raises(ActionError, match="note"):
+        actions.finding_coach(finding=_finding(agent), by=supervisor, body="  ")
+    with pytest.raises(ActionError, match="no single agent"):
+        actions.finding_coach(finding=_finding(None), by=supervisor, body="Hello")
+    assert Finding.objects.filter(status="open").count() == 2
+    assert CoachingNote.objects.count() == 0
+
+
+def test_coaching_note_appears_in_the_agents_inbox_until_read(db, supervisor, agent, queue):
+    finding = _finding(agent)
+    note = actions.finding_coach(finding=finding, by=supervisor, body="The limit is 50 EUR; escalate above it.")
+    client = Client()
+    client.force_login(agent)
+    page = client.get("/inbox/")
+    assert page.status_code == 200
+    assert 'hx-get="/supervisor/audit/my-notes/"' in page.content.decode()
+    assert "The limit is 50 EUR; escalate above it." in client.get("/supervisor/audit/my-notes/").content.decode()
+    finding.refresh_from_db()
+    assert finding.status == "coached"
+    # When the agent marks it read, it leaves the inbox
+    response = client.post(f"/supervisor/audit/notes/{note.pk}/read/", {"next": "/inbox/"})
+    assert response.status_code == 302
+    assert "The limit is 50 EUR" not in client.get("/supervisor/audit/my-notes/").content.decode()
+
+
+def test_another_agent_cannot_mark_a_note_read(db, supervisor, agent, outsider):
+    note = actions.finding_coach(finding=_finding(agent), by=supervisor, body="Note")
+    client = Client()
+    client.force_login(outsider)
+    assert client.post(f"/supervisor/audit/notes/{note.pk}/read/").status_code == 404
+    note.refresh_from_db()
+    assert note.read_at is None
+
+
+def test_update_playbook_opens_the_editor_prefilled(db, supervisor, agent):
+    from resolutions.models import Resolution, Topic
+
+    topic = Topic.objects.create(slug="esim", names={"en": "eSIM"})
+    resolution = Resolution.objects.create(topic=topic, slug="esim-activate", title="Activate")
+    from resolutions import actions as resolution_actions
+
+    resolution_actions.resolution_new_version(resolution=resolution, answers={"en": {"default": "Hi {first_name}"}}, change_note="v1", by=supervisor)
+    finding = _finding(None, kind="cluster", key="cluster:1", topic=topic, details={"language": "en", "proposal": "Scan the QR code in the app."})
+    client = Client()
+    client.force_login(supervisor)
+    response = client.post(f"/supervisor/audit/findings/{finding.pk}/playbook/")
+    assert response.status_code == 302
+    editor = client.get(response["Location"])
+    assert editor.status_code == 200
+    body = editor.content.decode()
+    assert "Scan the QR code in the app." in body
+    assert f"Audit finding #{finding.pk}" in body
+    finding.refresh_from_db()
+    assert finding.status == "playbook_updated"
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_triage_reaches_supervisors_sockets_not_agents():
+    supervisor = await sync_to_async(SupervisorFactory)()
+    general = await sync_to_async(QueueFactory)(slug="general", name="General")
+    agent = await sync_to_async(UserFactory)(queues=[general])
+    finding = await sync_to_async(_finding)(agent)
+
+    async def connect(user):
+        client = Client()
+        await sync_to_async(client.force_login)(user)
+        cookie = (b"cookie", f"sessionid={client.cookies['sessionid'].value}".encode())
+        communicator = WebsocketCommunicator(application, "/ws/inbox/", headers=[(b"origin", b"http://127.0.0.1"), cookie])
+        connected, _ = await communicator.connect()
+        assert connected
+        return communicator
+
+    supervisor_socket, agent_socket = await connect(supervisor), await connect(agent)
+    await sync_to_async(actions.finding_accept)(finding=finding, by=supervisor)
+    frame = await supervisor_socket.receive_json_from(timeout=3)
+    assert frame["type"] == "finding.updated"
+    assert frame["data"]["id"] == finding.pk and frame["data"]["status"] == "accepted"
+    assert await agent_socket.receive_nothing(timeout=0.3)
+    await supervisor_socket.disconnect()
+    await agent_socket.disconnect()

@@ -1,0 +1,72 @@
+"""Triage reaches the supervisors' findings page live.
+
+Supervisor A watches the findings list; supervisor B triages in a browser of
+their own (the change must go through the live server: its channel layer is in
+its process). A's page changes without a reload; the coached agent finds the
+note in their inbox.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from audit import findings, scenario
+from audit.models import CoachingNote, Finding
+from tests.e2e.conftest import _sign_in
+from tests.factories import SupervisorFactory
+
+LIVE_WITHIN_MS = 3000
+
+
+@pytest.fixture
+def audited(live_url):
+    manifest = scenario.seed(customers_per_channel=20)
+    findings.run_audit(broadcast=False)
+    return manifest
+
+
+def _page(new_context, live_url, user):
+    context = new_context()
+    _sign_in(context, live_url, user)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: (errors.append(dialog.message), dialog.dismiss()))
+    return page, errors
+
+
+def test_triage_by_one_supervisor_updates_the_others_page_live(new_context, live_url, audited):
+    a = SupervisorFactory(username="ingrid", first_name="Ingrid")
+    b = SupervisorFactory(username="bo", first_name="Bo")
+    accepted = Finding.objects.filter(kind="divergence").first()
+    coached = Finding.objects.filter(kind="promise").first()
+    a_page, a_errors = _page(new_context, live_url, a)
+    b_page, b_errors = _page(new_context, live_url, b)
+    a_page.goto(f"{live_url}/supervisor/audit/findings/?status=all")
+    expect(a_page.locator("#audit-live")).to_have_attribute("data-state", "live")
+    a_row = a_page.locator(f'tr[data-finding="{accepted.pk}"] .finding-status')
+    expect(a_row).to_have_text("Open")
+
+    # When B accepts one finding as an exception
+    b_page.goto(f"{live_url}/supervisor/audit/findings/{accepted.pk}/")
+    b_page.fill('input[name="note"]', "X runs a roaming campaign this quarter")
+    b_page.click('button[name="accept"]')
+    # Then A's row says so, without a reload
+    expect(a_row).to_have_text("Accepted as exception", timeout=LIVE_WITHIN_MS)
+    expect(a_page.locator(f'tr[data-finding="{accepted.pk}"]')).to_have_class("finding status-accepted")
+
+    # When B coaches the agent of a promise finding
+    b_page.goto(f"{live_url}/supervisor/audit/findings/{coached.pk}/")
+    b_page.fill('textarea[name="body"]', "Refunds stop at 50 EUR: escalate above that.")
+    b_page.click('button[name="coach"]')
+    expect(a_page.locator(f'tr[data-finding="{coached.pk}"] .finding-status')).to_have_text("Agent coached", timeout=LIVE_WITHIN_MS)
+    finding = Finding.objects.get(pk=coached.pk)
+    assert finding.status == "coached" and finding.triaged_by == b
+    assert CoachingNote.objects.filter(agent=finding.agent, finding=finding).exists()
+
+    # And the agent reads the note in their inbox
+    agent_page, agent_errors = _page(new_context, live_url, finding.agent)
+    agent_page.goto(f"{live_url}/inbox/")
+    expect(agent_page.locator("#coaching-notes")).to_contain_text("Refunds stop at 50 EUR: escalate above that.")
+    assert not (a_errors or b_errors or agent_errors)
