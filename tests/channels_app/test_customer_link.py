@@ -109,13 +109,15 @@ def test_a_reply_lands_on_the_same_ticket_as_web_and_reopens_it(client, web_tick
     # Given a ticket we marked solved
     actions.set_status(ticket=web_ticket, status=Ticket.Status.SOLVED, by=agent)
     reply_id = str(uuid.uuid4())
+    # (one link, kept: a link issued a second later is signed with another timestamp)
+    link = ticket_path(web_ticket)
 
     # When the customer answers through their link
-    response = reply(client, web_ticket, "It dropped again last night.", reply_id=reply_id)
+    response = reply(client, web_ticket, "It dropped again last night.", reply_id=reply_id, path=link)
 
-    # Then the answer is on the same ticket, on the web channel, and the ticket is open again
+    # Then the answer is on the same ticket, on the web channel, and the ticket is open again, back on that link
     assert response.status_code == 302
-    assert response["Location"] == ticket_path(web_ticket)
+    assert response["Location"] == link
     assert Ticket.objects.count() == 1
     message = Message.objects.get(provider_id=f"link:{reply_id}")
     assert message.ticket_id == web_ticket.pk
