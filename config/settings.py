@@ -135,6 +135,13 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# ModelBackend that loads the user's role with the user (one query less per request).
+AUTHENTICATION_BACKENDS = ["inbox.auth.InboxBackend"]
+# Sessions are read from the cache (Redis in production, process memory when
+# embedded) and written through to the database: no session query per request,
+# and a cache flush only costs a database read.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -328,7 +328,7 @@ def reply(
 
 
 def default_reply_channel(ticket: Ticket) -> str:
-    latest_inbound = ticket.messages.filter(direction=Message.Direction.IN).order_by("-created_at", "-id").first()
+    latest_inbound = selectors.latest_inbound_message(ticket)
     return latest_inbound.channel if latest_inbound else ticket.origin_channel
 
 

@@ -77,6 +77,11 @@ class Queue(models.Model):
         return self.name
 
 
+# Ticket statuses of work still to do (new, open, pending): module level so the
+# partial indexes in Ticket.Meta can name them too.
+WORK_STATUSES = ("new", "open", "pending")
+
+
 class Ticket(models.Model):
     class Status(models.TextChoices):
         NEW = "new", _("New")
@@ -91,7 +96,8 @@ class Ticket(models.Model):
         HIGH = "high", _("High")
         URGENT = "urgent", _("Urgent")
 
-    ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.SOLVED)
+    ACTIVE_STATUSES = (Status.NEW, Status.OPEN, Status.PENDING, Status.SOLVED)  # a customer's message may thread into these
+    WORK_STATUSES = WORK_STATUSES  # still to do: the inbox's default "active" view
 
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     queue = models.ForeignKey(Queue, on_delete=models.PROTECT, related_name="tickets")
@@ -114,6 +120,14 @@ class Ticket(models.Model):
             models.Index(fields=["-updated_at", "-id"], name="ticket_recent"),
             models.Index(fields=["queue", "status", "-updated_at", "-id"], name="ticket_queue_status_recent"),
             models.Index(fields=["customer", "-updated_at"], name="ticket_customer_recent"),
+            # The default view (work still to do) and its counters. Partial: the
+            # backlog stays small while solved/closed history grows forever, so
+            # a deep page of the backlog walks only backlog entries, and the
+            # counters read a few thousand index entries instead of the table.
+            models.Index(
+                fields=["-updated_at", "-id"], name="ticket_work_recent", condition=Q(status__in=list(WORK_STATUSES))
+            ),
+            models.Index(fields=["status", "queue"], name="ticket_work_status", condition=Q(status__in=list(WORK_STATUSES))),
         ]
 
     def __str__(self) -> str:

@@ -11,6 +11,10 @@ from django.db.models import QuerySet
 from inbox.models import Queue, Ticket
 
 SUPERVISORS = "supervisors"
+# Where the answer of is_supervisor() is kept on the user object (inbox.auth
+# loads it with the user when a request signs in from its session).
+ROLE_ATTRIBUTE = "_unisono_is_supervisor"
+MEMBER_ATTRIBUTE = "_unisono_is_queue_member"  # in at least one queue (also loaded by inbox.auth)
 
 
 def is_supervisor(user) -> bool:
@@ -21,17 +25,17 @@ def is_supervisor(user) -> bool:
     # Asked several times per request (list filters, counts, visibility): keep
     # the answer on the user object, which lives for one request. Long-lived
     # holders (the websocket consumer) call forget_roles() before re-checking.
-    cached = getattr(user, "_unisono_is_supervisor", None)
+    cached = getattr(user, ROLE_ATTRIBUTE, None)
     if cached is None:
         cached = user.groups.filter(name=SUPERVISORS).exists()
-        user._unisono_is_supervisor = cached
+        setattr(user, ROLE_ATTRIBUTE, cached)
     return cached
 
 
 def forget_roles(user) -> None:
     # delattr, not __dict__: a consumer's scope["user"] is a lazy proxy that
     # forwards attribute access to the real user.
-    for name in ("_unisono_is_supervisor", "_unisono_member_queue_ids"):
+    for name in (ROLE_ATTRIBUTE, MEMBER_ATTRIBUTE, "_unisono_member_queue_ids"):
         try:
             delattr(user, name)
         except AttributeError:
@@ -51,7 +55,12 @@ def member_queue_ids(user) -> frozenset[int]:
 
 def is_staff_member(user) -> bool:
     """Agents, supervisors and admins: anyone who may use the inbox."""
-    return bool(user.is_authenticated and user.is_active and (is_supervisor(user) or member_queue_ids(user)))
+    if not (user.is_authenticated and user.is_active):
+        return False
+    if is_supervisor(user):
+        return True
+    member = getattr(user, MEMBER_ATTRIBUTE, None)
+    return bool(member_queue_ids(user)) if member is None else member
 
 
 def visible_queues(user) -> QuerySet[Queue]:

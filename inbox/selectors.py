@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 
-from inbox.models import CallbackTask, Customer, Event, Identity, Message, Ticket
+from inbox.models import CallbackTask, Customer, Event, Identity, Message, Queue, Ticket
 from inbox.permissions import is_supervisor
 
 
@@ -41,7 +41,7 @@ def tickets_visible_to(user) -> QuerySet[Ticket]:
 def ticket_list(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
     tickets = tickets_visible_to(user).select_related("customer", "queue", "assignee", "care_sla")
     if filters.status == "active":
-        tickets = tickets.filter(status__in=[Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING])
+        tickets = tickets.filter(status__in=Ticket.WORK_STATUSES)
     elif filters.status:
         tickets = tickets.filter(status=filters.status)
     if filters.queue:
@@ -86,9 +86,15 @@ def ticket_page(tickets: QuerySet[Ticket], *, after: str = "", size: int = 50) -
 
 
 def ticket_detail(*, user, pk: int) -> Ticket | None:
+    """The ticket page's ticket with its thread and the customer's identities.
+
+    ``latest_event_id`` is annotated: read in the same statement (the same
+    snapshot) as the ticket and before its thread, so the page's websocket
+    resumes from exactly what the page shows (see latest_event_id)."""
     return (
         tickets_visible_to(user)
-        .select_related("customer", "queue", "assignee")
+        .select_related("customer", "queue", "assignee", "care_sla")
+        .annotate(latest_event_id=Subquery(Event.objects.order_by("-id").values("id")[:1]))
         .prefetch_related(
             Prefetch("messages", queryset=Message.objects.select_related("author").order_by("created_at", "id")),
             Prefetch("customer__identities", queryset=Identity.objects.order_by("kind", "value")),
@@ -98,9 +104,20 @@ def ticket_detail(*, user, pk: int) -> Ticket | None:
     )
 
 
-def customer_other_tickets(*, customer: Customer, exclude_ticket_id: int | None = None, limit: int = 20) -> list[Ticket]:
-    """The customer's tickets on every channel, newest first, for whoever answers."""
+def customer_other_tickets(
+    *, customer: Customer, exclude_ticket_id: int | None = None, limit: int = 20, visible_to=None
+) -> list[Ticket]:
+    """The customer's tickets on every channel, newest first, for whoever answers.
+
+    With ``visible_to``, each ticket carries ``visible``: whether that user may
+    open it (its queue is theirs), asked in the same query."""
     tickets = customer.tickets.select_related("queue", "assignee").order_by("-updated_at", "-id")
+    if visible_to is not None:
+        if is_supervisor(visible_to):
+            tickets = tickets.annotate(visible=Value(True))
+        else:
+            membership = Queue.members.through.objects.filter(queue_id=OuterRef("queue_id"), user_id=visible_to.pk)
+            tickets = tickets.annotate(visible=Exists(membership))
     if exclude_ticket_id is not None:
         tickets = tickets.exclude(pk=exclude_ticket_id)
     return list(tickets[:limit])
@@ -224,5 +241,10 @@ def outbound_message_for_report(*, channel: str, provider_id: str, idempotency_k
 
 
 def latest_inbound_message(ticket: Ticket) -> Message | None:
-    """The customer's newest message on ``ticket``: what suggestions answer."""
+    """The customer's newest message on ``ticket``: what suggestions answer.
+    Taken from the thread when it was prefetched (the ticket page), else asked."""
+    thread = getattr(ticket, "_prefetched_objects_cache", {}).get("messages")
+    if thread is not None:
+        inbound = [message for message in thread if message.direction == Message.Direction.IN]
+        return max(inbound, key=lambda message: (message.created_at, message.pk), default=None)
     return ticket.messages.filter(direction=Message.Direction.IN).order_by("-created_at", "-id").first()

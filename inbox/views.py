@@ -4,8 +4,8 @@ Thin views: parse with ``inbox.forms``, read through ``inbox.selectors``, write
 through ``inbox.actions``, render. Every POST redirects back (PRG) with a flash
 message, or re-renders the ticket page with the error and a 4xx status.
 
-Templates are split into partials (a list row, a message, the customer panel,
-the ticket header) so a live client can re-render exactly one piece; the
+Templates are split into partials (a message, the customer panel, the ticket
+header; list rows are rendered by ``inbox.rows``, the page's hot path) so a live client can re-render exactly one piece; the
 ``*_context`` helpers build what each partial needs. The live client
 (static/unisono/live.js) fetches them from the small GET endpoints at the end
 of this module when a websocket frame says something changed: the server, not
@@ -34,6 +34,7 @@ from inbox import actions, selectors
 from inbox.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TicketFilterForm
 from inbox.models import Channel, Message, Ticket
 from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
+from inbox.rows import RowRenderer
 
 PAGE_SIZE = 50
 RESULTS_TARGET = "ticket-results"  # the element htmx swaps when the filters change
@@ -83,6 +84,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         context["error"] = gettext("Some filters are not valid; fix them and try again.")
         status = 400
 
+    context["rows"] = RowRenderer().rows(context["tickets"])
     if request.headers.get("HX-Target") == RESULTS_TARGET:
         return render(request, "inbox/_list_results.html", context, status=status)
     context["counts"] = status_counts(request.user)
@@ -127,7 +129,7 @@ def status_counts(user) -> list[StatusCount]:
     ]
 
 
-ACTIVE = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)
+ACTIVE = Ticket.WORK_STATUSES
 
 
 # --- one ticket ----------------------------------------------------------------------
@@ -149,14 +151,11 @@ def _visible_ticket(user, pk: int) -> Ticket:
 
 
 def customer_panel_context(user, ticket: Ticket) -> dict:
-    visible_ids = None if is_supervisor(user) else visible_queue_ids(user)
-    others = selectors.customer_other_tickets(customer=ticket.customer, exclude_ticket_id=ticket.pk)
+    others = selectors.customer_other_tickets(customer=ticket.customer, exclude_ticket_id=ticket.pk, visible_to=user)
     return {
         "customer": ticket.customer,
         "identities": list(ticket.customer.identities.all()),
-        "other_tickets": [
-            OtherTicket(ticket=other, visible=visible_ids is None or other.queue_id in visible_ids) for other in others
-        ],
+        "other_tickets": [OtherTicket(ticket=other, visible=other.visible) for other in others],
     }
 
 
@@ -171,12 +170,9 @@ def _render_ticket(
     status_form: StatusForm | None = None,
     error: str = "",
     newer_ids: frozenset[int] = frozenset(),
-    last_event_id: int | None = None,
 ) -> HttpResponse:
-    if last_event_id is None:
-        # Error re-renders of a POST: the ticket was read a moment ago, so a
-        # frame committed in between may be missed until the next reload.
-        last_event_id = selectors.latest_event_id()
+    # Read with the ticket (selectors.ticket_detail), before its thread.
+    last_event_id = ticket.latest_event_id or 0
     thread = list(ticket.messages.all())
     last_seen = thread[-1].pk if thread else 0
     sendable = sendable_channels()
@@ -210,8 +206,7 @@ def _back_to(ticket: Ticket, message: Message | None = None) -> HttpResponse:
 @require_GET
 @staff_required
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    last_event_id = selectors.latest_event_id()  # before the ticket: see latest_event_id
-    return _render_ticket(request, _visible_ticket(request.user, pk), last_event_id=last_event_id)
+    return _render_ticket(request, _visible_ticket(request.user, pk))
 
 
 @require_POST
@@ -392,12 +387,10 @@ def ticket_rows(request: HttpRequest) -> JsonResponse:
     except selectors.BadCursor as error:
         return JsonResponse({"error": str(error)}, status=400)
     shown = {ticket.pk for ticket in rows}
+    renderer = RowRenderer()
     return JsonResponse(
         {
-            "rows": [
-                {"ticket": ticket.pk, "html": render_to_string("inbox/_ticket_row.html", {"ticket": ticket}, request)}
-                for ticket in rows
-            ],
+            "rows": [{"ticket": ticket.pk, "html": renderer.row(ticket)} for ticket in rows],
             "gone": [pk for pk in ids if pk not in shown],
             "counts": render_to_string("inbox/_status_counts.html", {"counts": status_counts(request.user)}, request),
         }

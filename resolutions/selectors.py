@@ -50,16 +50,35 @@ def index_revision() -> tuple:
     """Changes whenever what suggestions rank changes: a new version, a topic
     edit (approved examples), a retirement. The suggestion index is cached on it."""
     # One round trip: asked on every suggestion request.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_revision_columns()}")
+        return tuple(cursor.fetchone())
+
+
+def composer_state(ticket_id: int) -> tuple[tuple, str | None]:
+    """``index_revision()`` and the slug of the ticket's confirmed topic (or
+    None), in one round trip: the ticket page's composer needs both."""
+    confirmed_sql, params = (
+        TopicConfirmation.objects.filter(ticket_id=ticket_id)
+        .order_by("-confirmed_at", "-id")
+        .values("topic__slug")[:1]
+        .query.sql_with_params()
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {_revision_columns()}, ({confirmed_sql})", params)
+        *revision, topic_slug = cursor.fetchone()
+    return tuple(revision), topic_slug
+
+
+def _revision_columns() -> str:
     version, topic, resolution = (
         connection.ops.quote_name(model._meta.db_table) for model in (ResolutionVersion, Topic, Resolution)
     )
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {version}), (SELECT MAX(retired_at) FROM {version}),"
-            f" (SELECT MAX(updated_at) FROM {topic}), (SELECT COUNT(*) FROM {topic}),"
-            f" (SELECT MAX(retired_at) FROM {resolution})"
-        )
-        return tuple(cursor.fetchone())
+    return (
+        f"(SELECT MAX(id) FROM {version}), (SELECT MAX(retired_at) FROM {version}),"
+        f" (SELECT MAX(updated_at) FROM {topic}), (SELECT COUNT(*) FROM {topic}),"
+        f" (SELECT MAX(retired_at) FROM {resolution})"
+    )
 
 
 def resolution_list() -> QuerySet[Resolution]:
@@ -89,13 +108,6 @@ def pending_confirmations(limit: int = 100) -> list[TopicConfirmation]:
         .select_related("topic", "confirmed_by", "ticket")
         .order_by("confirmed_at", "id")[:limit]
     )
-
-
-def ticket_topic(ticket_id: int) -> Topic | None:
-    confirmation = (
-        TopicConfirmation.objects.filter(ticket_id=ticket_id).select_related("topic").order_by("-confirmed_at", "-id").first()
-    )
-    return confirmation.topic if confirmation else None
 
 
 def topics_by_id(ids) -> dict[int, Topic]:

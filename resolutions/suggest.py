@@ -371,8 +371,11 @@ _cache: dict = {}
 _cache_lock = threading.Lock()
 
 
-def current_index() -> SuggestionIndex:
-    revision = selectors.index_revision()
+def current_index(*, revision: tuple | None = None) -> SuggestionIndex:
+    """The index for the playbook as it is now; ``revision`` when the caller
+    already read ``selectors.index_revision()`` (or ``composer_state``)."""
+    if revision is None:
+        revision = selectors.index_revision()
     index = _cache.get(revision)
     if index is None:
         with _cache_lock:
@@ -384,7 +387,7 @@ def current_index() -> SuggestionIndex:
     return index
 
 
-def suggest(text: str, *, language: str = "", limit: int = 5) -> list[Suggestion]:
+def suggest(text: str, *, language: str = "", limit: int = 5, revision: tuple | None = None) -> list[Suggestion]:
     """The best resolutions for ``text``, best first (several per topic when
     a topic has several)."""
-    return current_index().suggest(text, language=language, limit=limit)
+    return current_index(revision=revision).suggest(text, language=language, limit=limit)

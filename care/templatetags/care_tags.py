@@ -13,15 +13,6 @@ def _sla(ticket):
         return None
 
 
-@register.simple_tag
-def sla_class(ticket) -> str:
-    """" sla-breached" / " sla-at-risk" / "": the inbox row's urgency class."""
-    sla = _sla(ticket)
-    if sla is None or not sla.urgency:
-        return ""
-    return " sla-breached" if sla.urgency == "breached" else " sla-at-risk"
-
-
 @register.inclusion_tag("care/_sla_facts.html")
 def sla_facts(ticket):
     return {"sla": _sla(ticket), "ticket": ticket}

@@ -15,9 +15,14 @@ register = template.Library()
 def playbook_composer(ticket) -> dict:
     latest = inbox_selectors.latest_inbound_message(ticket)
     language = (latest.language if latest else "") or ticket.customer.language
-    suggestions = suggest.suggest(latest.body, language=language, limit=3) if latest and latest.body.strip() else []
+    revision, topic_slug = selectors.composer_state(ticket.pk)
+    suggestions = (
+        suggest.suggest(latest.body, language=language, limit=3, revision=revision)
+        if latest and latest.body.strip()
+        else []
+    )
     return {
         "suggestions": suggestions,
-        "topic": selectors.ticket_topic(ticket.pk),
+        "topic_slug": topic_slug,
         "tone_rules": {**rules_for_client(), "first_name": ticket.customer.first_name},
     }

@@ -434,3 +434,40 @@ def test_retrying_a_message_of_another_ticket_is_a_404(client, agent, ticket, qu
     other.refresh_from_db()
     assert response.status_code == 404
     assert other.status == Message.Status.FAILED
+
+
+# --- query budget ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["agent", "supervisor"])
+def test_the_ticket_page_needs_at_most_eight_queries(client, ticket, queue, agent, supervisor, role, django_assert_max_num_queries):
+    # Given a full page: the starter playbook (suggestions), a confirmed topic, a
+    # longer thread, the customer's tickets elsewhere, several agents to assign to
+    from pathlib import Path
+
+    from resolutions import actions as playbook_actions
+    from resolutions.models import Topic
+    from resolutions.playbook_file import parse
+
+    starter = Path(__file__).resolve().parents[2] / "resolutions" / "playbooks" / "telecom.yaml"
+    playbook_actions.playbook_import(topics=parse(starter.read_text(encoding="utf-8")), source=starter.name)
+    playbook_actions.topic_confirm(ticket=ticket, topic=Topic.objects.get(slug="data-overage"), by=agent)
+    for number in range(5):
+        MessageFactory(ticket=ticket, channel=Channel.SMS, body=f"Still waiting ({number})")
+    for _ in range(3):
+        TicketFactory(customer=ticket.customer, queue=QueueFactory())
+        UserFactory(queues=[queue])
+    actions.add_note(ticket=ticket, author=agent, body="Checked the usage log.")  # the newest event
+    client.force_login(agent if role == "agent" else supervisor)
+    client.get(page_url(ticket))  # a running server has its suggestion index built already
+
+    # session (from the cache), user with role, queue ids (agents), ticket with
+    # its SLA and the latest event id, thread, identities, other tickets,
+    # playbook revision with the confirmed topic, callbacks, assignee choices
+    with django_assert_max_num_queries(8):
+        response = client.get(page_url(ticket))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Still waiting (4)" in html and "topic: data-overage</span>" in html
+    assert re.search(r'data-last-event="(\d+)"', html).group(1) == str(Event.objects.latest("id").pk)
