@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dates import MONTHS_3
@@ -40,6 +41,19 @@ _ROW = (
     "</tr>"
 )
 _URGENCY = {"breached": " sla-breached", "at_risk": " sla-at-risk"}
+
+
+# What a row reads: the list loads only these (a row's tickets carry no queue,
+# no password hash, no SLA due times), so building 50 rows' objects stays cheap.
+ROW_FIELDS = (
+    "id", "subject", "status", "origin_channel", "updated_at", "customer__name",
+    "assignee__first_name", "assignee__last_name", "assignee__username", "care_sla__urgency",
+)
+
+
+def for_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` loading just what rows show (keeps filters and ordering)."""
+    return tickets.select_related(None).select_related("customer", "assignee", "care_sla").only(*ROW_FIELDS)
 
 
 class RowRenderer:

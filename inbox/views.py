@@ -5,8 +5,9 @@ through ``inbox.actions``, render. Every POST redirects back (PRG) with a flash
 message, or re-renders the ticket page with the error and a 4xx status.
 
 Templates are split into partials (a message, the customer panel, the ticket
-header; list rows are rendered by ``inbox.rows``, the page's hot path) so a live client can re-render exactly one piece; the
-``*_context`` helpers build what each partial needs. The live client
+header; list rows, the hot path, are rendered by ``inbox.rows``) so a live
+client can re-render exactly one piece; the ``*_context`` helpers build what
+each partial needs. The live client
 (static/unisono/live.js) fetches them from the small GET endpoints at the end
 of this module when a websocket frame says something changed: the server, not
 the browser, decides whether a ticket still matches the list's filters and
@@ -34,7 +35,7 @@ from inbox import actions, selectors
 from inbox.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TicketFilterForm
 from inbox.models import Channel, Message, Ticket
 from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
-from inbox.rows import RowRenderer
+from inbox.rows import RowRenderer, for_rows
 
 PAGE_SIZE = 50
 RESULTS_TARGET = "ticket-results"  # the element htmx swaps when the filters change
@@ -68,7 +69,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     }
     status = 200
     if form.is_valid():
-        tickets = selectors.ticket_list(user=request.user, filters=form.filters())
+        tickets = for_rows(selectors.ticket_list(user=request.user, filters=form.filters()))
         after = request.GET.get("after", "")
         try:
             context["tickets"], next_cursor = selectors.ticket_page(tickets, after=after, size=PAGE_SIZE)
@@ -379,7 +380,7 @@ def ticket_rows(request: HttpRequest) -> JsonResponse:
     form = TicketFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return JsonResponse({"error": gettext("Some filters are not valid; fix them and try again.")}, status=400)
-    tickets = selectors.ticket_list(user=request.user, filters=form.filters()).filter(pk__in=ids)
+    tickets = for_rows(selectors.ticket_list(user=request.user, filters=form.filters())).filter(pk__in=ids)
     try:
         # The page's own cursor: a ticket that moved newer than a later page's
         # start belongs on the first page, not here.
