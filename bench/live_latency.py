@@ -60,6 +60,7 @@ SUBMISSION_RE = re.compile(r'name="submission_id" value="([^"]+)"')
 
 def create_agents(count: int) -> list[str]:
     """``count`` agents in the default queue, each with a fresh session; returns the session keys."""
+    from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
@@ -80,7 +81,7 @@ def create_agents(count: int) -> list[str]:
     for user in agents:
         session = SessionStore()
         session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
         session[HASH_SESSION_KEY] = user.get_session_auth_hash()
         session.create()
         keys.append(session.session_key)
