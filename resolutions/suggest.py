@@ -40,7 +40,7 @@ WORD_WEIGHT = 2  # a whole word counts as much as two of its n-grams
 STEM_WEIGHT = 1  # its stem once more: "nummeret", "nummer" and "numre" meet
 BIGRAM_WEIGHT = 2  # two neighbouring words: "flytte nummer" is not "flytte"
 CONCEPT_WEIGHT = 2  # a word of a lexicon class, e.g. any foreign place
-KEYWORD_WEIGHT = 2  # a keyword counts as two example mentions
+KEYWORD_WEIGHT = 1  # a keyword counts as one more example mention
 # A keyword found in the message adds this to its topic's cosine score (at
 # most MAX_KEYWORD_HITS times): a listed word is a supervisor's explicit hint.
 # A small nudge, not a verdict: with a dozen example phrasings per language
