@@ -102,28 +102,32 @@ PHRASE_SKIP = frozenset(
 # place: "London", "Mallorca", "båten til Tyskland". A topic gets the class
 # feature from its own examples/keywords naming any such place. Folded forms,
 # in en/nl/da/nb spellings; home-market places (Amsterdam, København, Oslo)
-# are left out on purpose: they say nothing about travel.
+# are left out on purpose: they say nothing about travel, and so are places
+# spelt like a common word ("us", "nice", "split", Norwegian "rom" = room).
 LEXICON = {
     "place": """
-    europe europa eu usa us america amerika american canada mexico mexiko brazil brazilie brasilien argentina
+    europe europa eu usa america amerika american canada mexico mexiko brazil brazilie brasilien argentina
     uk england britain engeland storbritannien london scotland schotland skotland ireland ierland irland dublin
-    france frankrijk frankrig frankrike paris parijs nice
+    france frankrijk frankrig frankrike paris parijs
     spain spanje spanien spania madrid barcelona mallorca majorca ibiza malaga tenerife canarias canary kanarieoerne
     gran canaria kanariske kanarische lanzarote fuerteventura benidorm alicante
-    portugal lisbon lissabon algarve madeira italy italie italien italia rome rom milan milaan venice venetie
+    portugal lisbon lissabon algarve madeira italy italie italien italia rome milan milaan venice venetie
     greece griekenland graekenland hellas kreta crete rhodos rhodes athens athene
     germany duitsland tyskland berlin berlijn hamburg munchen munich
     belgium belgie belgien brussels brussel bruxelles austria oostenrijk ostrig osterrike wien vienna
     switzerland zwitserland schweiz sveits zurich geneve geneva
     poland polen krakow warsaw warschau czech tsjechie tjekkiet tsjekkia prague praag prag
-    croatia kroatie kroatien kroatia split dubrovnik turkey turkije tyrkiet tyrkia istanbul antalya alanya
+    croatia kroatie kroatien kroatia dubrovnik turkey turkije tyrkiet tyrkia istanbul antalya alanya
     mediterranean middellandse middelhavet adriatic adriatische
     cyprus cypern kypros malta iceland ijsland island sweden zweden sverige stockholm gothenburg goteborg
-    finland finland helsinki
+    finland finland helsinki andorra monaco liechtenstein serbia servie serbien albania albanie albanien montenegro
+    bosnia bosnie bosnien hungary hongarije ungarn slovenia slovenie slovenien bulgaria bulgarije bulgarien
+    romania roemenie rumaenien estonia estland latvia letland lithuania litouwen litauen ukraine oekraine ukraina
     morocco marokko tunisia tunesie tunesien egypt egypte egypten hurghada dubai emirates emiraten qatar
     thailand bangkok phuket bali indonesia indonesie indonesien vietnam japan tokyo china kina india indien
     australia australie australien singapore curacao aruba bonaire suriname caribbean caraiben caribien karibien
-    florida york vegas
+    florida york vegas cuba peru chile colombia kenya tanzania zanzibar israel maldives malediven maldiverne
+    mauritius seychellen seychelles philippines filipijnen filippinerne filippinene
     """,
 }
 _CONCEPTS = {word: concept for concept, words in LEXICON.items() for word in words.split()}
@@ -211,7 +215,7 @@ def _keys(word: str, prefixes) -> set[str]:
     every keyword word of 5+ letters it starts with."""
     keys = {stem(word)} if word not in STOPWORDS else {word}
     concept = _CONCEPTS.get(word)
-    if concept:
+    if concept and word not in STOPWORDS:
         keys.add("@" + concept)
     for size in range(KEYWORD_PREFIX_MIN, len(word) + 1):
         if word[:size] in prefixes:
