@@ -17,14 +17,15 @@ about being abroad). Keyword phrases match on stems with articles and
 possessives skipped, and the longest matching keyword hides the shorter ones
 inside it.
 
-What makes it generalise is the playbook, not the formula: a dozen or more
+What makes it generalise is the playbook, not the formula: thirty or so
 example phrasings per topic and language, in the registers customers write in
 (SMS, tweets, long emails), each a different situation. Keywords are a small
 nudge on top (KEYWORD_BONUS) and weigh like one more example mention: their
 flat bonus for single common words overruled the examples on new messages.
 Tried on held-out phrasings and not kept: nearest example (kNN, best or top-3
 mean, alone or added to the centroid), multinomial naive Bayes, a Rocchio
-centroid minus the mean of all topics, other n-gram sizes and feature weights;
+centroid minus the mean of all topics, a perceptron on top of the centroid,
+compound splitting, more stopwords, other n-gram sizes and feature weights;
 none beat one centroid per topic.
 
 The index lives in process memory and is rebuilt when the playbook changes
