@@ -8,7 +8,9 @@ option). ``bench/data/suggest_test.yaml`` is the blind test set: written
 without seeing the playbook or the suggester, never tuned on — its figures are
 the honest ones. ``suggest_heldout.yaml`` was written blind too, but its
 failure patterns were later used to improve the suggester; the default set is
-the development set. See bench/README.md.
+the development set. ``suggest_fresh.yaml`` holds situations the playbook's
+examples do not describe, by the author of those examples (an estimate, not
+blind). See bench/README.md.
 
 Embedded by default: a throw-away SQLite database in a temporary data dir
 (set DATABASE_URL to run on PostgreSQL instead; the database must be a
