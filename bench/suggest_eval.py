@@ -4,9 +4,10 @@
                                  [--set bench/data/suggest_eval.yaml] [--total 500] [--show-misses]
 
 ``--set`` picks the evaluation set (``--eval`` is the older name of the same
-option). ``bench/data/suggest_test.yaml`` is the blind test set: written
-without seeing the playbook or the suggester, never tuned on — its figures are
-the honest ones. ``suggest_heldout.yaml`` was written blind too, but its
+option). ``bench/data/suggest_blind2.yaml`` and ``suggest_test.yaml`` are the
+blind test sets: written without seeing the playbook or the suggester, never
+tuned on — their figures are the honest ones (blind2 was written last, by
+someone who opened no file of the project). ``suggest_heldout.yaml`` was written blind too, but its
 failure patterns were later used to improve the suggester; the default set is
 the development set. ``suggest_fresh.yaml`` holds situations the playbook's
 examples do not describe, by the author of those examples (an estimate, not
