@@ -99,6 +99,12 @@ TEMPLATES = [
     },
 ]
 
+# Requests each Daphne process runs at once (sync Django code, a thread each);
+# more wait on the event loop (config/asgi.py). Keep it <= DB_POOL_MAX.
+HTTP_CONCURRENCY = env_int("HTTP_CONCURRENCY", 4)
+if HTTP_CONCURRENCY < 1:
+    raise ImproperlyConfigured(f"HTTP_CONCURRENCY must be at least 1, got {HTTP_CONCURRENCY}")
+
 if DATABASE_URL:
     # Under Daphne every request runs in a thread of its own: persistent
     # per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses
