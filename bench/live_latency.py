@@ -1,6 +1,6 @@
 """How long from a customer's contact-form POST to the frame on every agent's socket?
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/unisono_live REDIS_URL=redis://127.0.0.1:6379/0 \
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/unisono_live REDIS_URL=redis://127.0.0.1:6379/3 \
         SECRET_KEY=x python bench/live_latency.py [--agents 200] [--rate 100] [--seconds 30] [--daphne 2]
 
 Migrates the (dedicated!) database and empties its inbox tables, creates
