@@ -1,6 +1,6 @@
 """How long from a customer's contact-form POST to the frame on every agent's socket?
 
-    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/unisono_live REDIS_URL=redis://127.0.0.1:6379/0 \
+    DATABASE_URL=postgresql://postgres@127.0.0.1:5432/unisono_live REDIS_URL=redis://127.0.0.1:6379/3 \
         SECRET_KEY=x python bench/live_latency.py [--agents 200] [--rate 100] [--seconds 30] [--daphne 2]
 
 Migrates the (dedicated!) database and empties its inbox tables, creates
@@ -287,7 +287,8 @@ class ConnectionGuard:
         self._conn.close()
 
 
-async def send_all(bases: list[str], rate: float, seconds: float, run_id: str, guard: ConnectionGuard) -> list[Sent]:
+async def send_all(bases: list[str], rate: float, seconds: float, run_id: str, guard: ConnectionGuard,
+                   warmup: int = 0) -> list[Sent]:
     import aiohttp
 
     total = int(rate * seconds)
@@ -323,6 +324,11 @@ async def send_all(bases: list[str], rate: float, seconds: float, run_id: str, g
             except Exception as error:  # noqa: BLE001 - counted and reported
                 record.error = repr(error)
 
+        if warmup:
+            # Not measured: a fresh Daphne's first requests load templates and
+            # URL patterns and open its pooled database connections.
+            await asyncio.gather(*(submit(n, Sent(marker=uuid.uuid4().hex)) for n in range(-warmup * len(bases), 0)))
+
         tasks = []
         progress = _stack.Progress("posting", total)
         t0 = time.monotonic()
@@ -354,6 +360,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--daphne", type=int, default=2, help="Daphne processes")
     parser.add_argument("--readers", type=int, default=2, help="client processes reading the sockets")
+    parser.add_argument("--warmup", type=int, default=8,
+                        help="unmeasured submissions per Daphne, all at once, before the timed run")
     parser.add_argument("--max-db-connections", type=int, default=40,
                         help="stop sending when the Daphnes hold more connections than this on the database")
     args = parser.parse_args()
@@ -398,7 +406,7 @@ def main() -> None:
 
         guard = ConnectionGuard(url=url, limit=args.max_db_connections)
         try:
-            sent = asyncio.run(send_all([s.http for s in servers], args.rate, args.seconds, run_id, guard))
+            sent = asyncio.run(send_all([s.http for s in servers], args.rate, args.seconds, run_id, guard, args.warmup))
             # Tripped: stop the Daphnes now (below) to hand the connections back.
             if not guard.tripped.is_set():
                 time.sleep(DRAIN_SECONDS)
@@ -442,8 +450,11 @@ def report(args, sent: list[Sent], arrivals, connected: int, closed_early: int, 
     p = lambda values, pct: f"{_stack.percentile(values, pct):.0f}" if values else "-"  # noqa: E731
 
     print()
+    from django.conf import settings
+
     print(f"Live latency: contact-form POST -> message.created frame at every agent socket "
-          f"({args.daphne} Daphne, Redis layer, {args.seconds:g} s, {args.readers} reader processes, "
+          f"({args.daphne} Daphne, Redis {settings.CHANNEL_LAYER} layer, HTTP_CONCURRENCY {settings.HTTP_CONCURRENCY}, "
+          f"{args.seconds:g} s after {args.warmup} warm-up posts per Daphne, {args.readers} reader processes, "
           f"load avg {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     print(_stack.table(
         ["agents", "rate", "sent", "frames expected", "frames received", "lost", "p50", "p95", "p99 ms (post->frame)",

@@ -99,6 +99,12 @@ TEMPLATES = [
     },
 ]
 
+# Requests each Daphne process runs at once (sync Django code, a thread each);
+# more wait on the event loop (config/asgi.py). Keep it <= DB_POOL_MAX.
+HTTP_CONCURRENCY = env_int("HTTP_CONCURRENCY", 4)
+if HTTP_CONCURRENCY < 1:
+    raise ImproperlyConfigured(f"HTTP_CONCURRENCY must be at least 1, got {HTTP_CONCURRENCY}")
+
 if DATABASE_URL:
     # Under Daphne every request runs in a thread of its own: persistent
     # per-thread connections (CONN_MAX_AGE) pile up until PostgreSQL refuses
@@ -123,14 +129,32 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Live frames fan out to every agent of a queue. The pub/sub layer publishes a
+# group message once and each Daphne process hands it to its own sockets; the
+# "core" layer stores one copy per member socket in Redis, which each process
+# then pops one round trip at a time (and drops past a per-socket capacity).
+CHANNEL_LAYER_BACKENDS = {
+    "pubsub": "channels_redis.pubsub.RedisPubSubChannelLayer",
+    "core": "channels_redis.core.RedisChannelLayer",
+}
+CHANNEL_LAYER = env_str("CHANNEL_LAYER", "pubsub")
+if CHANNEL_LAYER not in CHANNEL_LAYER_BACKENDS:
+    raise ImproperlyConfigured(f"CHANNEL_LAYER must be one of {', '.join(CHANNEL_LAYER_BACKENDS)}, not {CHANNEL_LAYER!r}")
+
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": CHANNEL_LAYER_BACKENDS[CHANNEL_LAYER],
             "CONFIG": {"hosts": [REDIS_URL], "prefix": env_str("CHANNEL_PREFIX", "unisono")},
         }
     }
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"pool_class": "config.redis_pool.ProcessConnectionPool"},
+        }
+    }
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -85,11 +85,15 @@ def _lock_ticket(ticket_id: int) -> Ticket:
 # --- inbound -------------------------------------------------------------------------
 
 
-def receive(inbound: InboundMessage) -> Received:
+def receive(inbound: InboundMessage, *, unseen: bool = False) -> Received:
     """Store one inbound message on the right ticket. Idempotent on
     (channel, provider_id): the same delivery three times is one message and
-    one set of events; the duplicate gets the stored message back."""
-    existing = _stored(inbound)
+    one set of events; the duplicate gets the stored message back.
+
+    ``unseen``: the caller has just looked (channel, provider_id) up and found
+    nothing, so the lookup is not repeated; a duplicate that arrived since
+    still ends at the unique constraint, below."""
+    existing = None if unseen else _stored(inbound)
     if existing is not None:
         return Received(message=existing, created=False)
     try:

@@ -117,8 +117,21 @@ class InboxConsumer(AsyncJsonWebsocketConsumer):
 
     # --- server-side messages (from the channel layer) --------------------------------
 
-    async def inbox_event(self, message: dict) -> None:
-        await self.send_json(message["frame"])
+    async def dispatch(self, message: dict) -> None:
+        # Channels closes stale database connections before every handler,
+        # through a worker thread: a thread round trip per frame per socket.
+        # Broadcast frames touch no database (every query here goes through
+        # database_sync_to_async, which does that cleanup itself), so they
+        # skip it: with a queue of agents this is the hot path.
+        if message["type"] == "inbox.events":
+            await self.inbox_events(message)
+        else:
+            await super().dispatch(message)
+
+    async def inbox_events(self, message: dict) -> None:
+        # Encoded once by realtime.broadcast_on_commit, not once per socket.
+        for text in message["texts"]:
+            await self.send(text_data=text)
 
     async def inbox_presence(self, message: dict) -> None:
         if message["frame"]["data"]["user"] != self.user.pk:

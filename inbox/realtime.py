@@ -6,6 +6,11 @@ the group of the ticket's queue. Broadcasts are scheduled with
 ``transaction.on_commit``: a client never sees a row that rolls back, and a lost
 broadcast is recovered by resume (events are rows).
 
+A broadcast fans out to every agent of a queue, so its cost is paid per
+socket: the frames of one transaction travel as one channel-layer message per
+group (``inbox.events``), already encoded as the JSON text each socket sends,
+and the consumer forwards the text without decoding or re-encoding it.
+
 Unstored frames: ``presence`` (who is viewing or typing on a ticket) goes to the
 ticket's group; presence entries live in the cache (Redis in production, so
 every Daphne process sees them) and expire after PRESENCE_TTL seconds without a
@@ -16,6 +21,7 @@ per-session groups.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
@@ -54,8 +60,18 @@ def frame(event: Event) -> dict:
     return {"id": event.id, "type": event.type, "ticket": event.ticket_id, "data": event.payload}
 
 
+def encode_frame(frame: dict) -> str:
+    """The text a socket sends for ``frame`` (what ``send_json`` would send)."""
+    return json.dumps(frame)
+
+
 def broadcast_on_commit(events: Iterable[Event]) -> None:
-    messages = [(queue_group(event.queue_id), {"type": "inbox.event", "frame": frame(event)}) for event in events]
+    # One message per group, in event order: an inbound message on a new
+    # ticket (ticket.created + message.created) crosses the layer once.
+    texts_by_group: dict[str, list[str]] = {}
+    for event in events:
+        texts_by_group.setdefault(queue_group(event.queue_id), []).append(encode_frame(frame(event)))
+    messages = [(group, {"type": "inbox.events", "texts": texts}) for group, texts in texts_by_group.items()]
     if messages:
         transaction.on_commit(lambda: _send(messages))
 
@@ -88,9 +104,14 @@ def _send_now(messages: list[tuple[str, dict]]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    # One trip to the event loop for all the groups, not one per group.
+    async_to_sync(_group_send_all)(layer, messages)
+
+
+async def _group_send_all(layer, messages: list[tuple[str, dict]]) -> None:
     for group, message in messages:
         try:
-            async_to_sync(layer.group_send)(group, message)
+            await layer.group_send(group, message)
         except Exception:
             # Already committed: never fail the request because a broadcast did
             # not go out. Clients catch up on resume.

@@ -112,7 +112,8 @@ def _submit(
         return _form_page(request, kind, form, submission_id=form.cleaned_data["submission_id"], status=429)
 
     try:
-        received = actions.receive(inbound)
+        # Looked up above (and not found): receive needn't look again.
+        received = actions.receive(inbound, unseen=True)
     except actions.ActionError as error:
         form.add_error(None, str(error))
         return _form_page(request, kind, form, submission_id=form.cleaned_data["submission_id"])

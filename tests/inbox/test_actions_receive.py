@@ -38,6 +38,22 @@ def test_same_provider_id_three_times_is_one_message_and_one_set_of_events():
     assert Event.objects.count() == 2
 
 
+def test_a_duplicate_the_caller_did_not_see_still_comes_back_as_the_stored_message():
+    # Given a delivery already stored (say it arrived between the caller's lookup and its call)
+    delivery = inbound(provider_id="SM0002")
+    first = actions.receive(delivery)
+
+    # When the caller says it looked and found nothing
+    again = actions.receive(delivery, unseen=True)
+
+    # Then the unique constraint still makes it the stored message, nothing added
+    assert not again.created
+    assert again.message.pk == first.message.pk
+    assert Message.objects.count() == 1
+    assert Ticket.objects.count() == 1
+    assert Event.objects.count() == 2
+
+
 def test_same_provider_id_on_another_channel_is_another_message():
     actions.receive(inbound(provider_id="123", channel="sms"))
     actions.receive(inbound(provider_id="123", channel="x", senders=(Sender(kind="x", value="42", handle="anna"),)))
