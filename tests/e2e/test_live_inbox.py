@@ -267,8 +267,10 @@ def test_reconnecting_shows_the_indicator_and_goes_live_again(a_page, live_url):
     # When the socket drops
     a_page.evaluate("window.unisonoLive.disconnect()")
 
-    # Then the indicator says so, and the client reconnects by itself (backoff
-    # with jitter: allow for a loaded CI machine)
+    # Then the indicator says so (on the socket's close event, a moment later),
+    # and the client reconnects by itself (backoff with jitter: allow for a
+    # loaded CI machine)
+    a_page.wait_for_function("window.__states.includes('reconnecting')", timeout=5_000)
     expect(a_page.locator("#live-status")).to_have_attribute("data-state", "live", timeout=15_000)
     states = a_page.evaluate("window.__states")
     assert states[0] == "reconnecting" and states[-1] == "live"
