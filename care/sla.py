@@ -29,7 +29,7 @@ DEFAULT_TARGETS = {
     Ticket.Priority.NORMAL: (240, 1440),
     Ticket.Priority.LOW: (480, 2880),
 }
-OPEN_STATUSES = (Ticket.Status.NEW, Ticket.Status.OPEN, Ticket.Status.PENDING)
+OPEN_STATUSES = Ticket.WORK_STATUSES  # the clocks run while there is work to do
 
 
 @dataclass(frozen=True)

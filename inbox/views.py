@@ -34,7 +34,7 @@ from channels_app.registry import sendable_channels
 from inbox import actions, selectors
 from inbox.forms import AssignForm, NoteForm, ReplyForm, StatusForm, TicketFilterForm
 from inbox.models import Channel, Message, Ticket
-from inbox.permissions import is_staff_member, is_supervisor, visible_queue_ids
+from inbox.permissions import is_staff_member
 from inbox.rows import RowRenderer, for_rows
 
 PAGE_SIZE = 50
@@ -115,7 +115,7 @@ def status_counts(user) -> list[StatusCount]:
     slower each month. Their filters stay as plain links."""
     by_status = dict(
         selectors.tickets_visible_to(user)
-        .filter(status__in=ACTIVE)
+        .filter(status__in=Ticket.WORK_STATUSES)
         .order_by()
         .values_list("status")
         .annotate(count=Count("id"))
@@ -123,14 +123,11 @@ def status_counts(user) -> list[StatusCount]:
     return [
         StatusCount("active", "Active", sum(by_status.values())),
         *(
-            StatusCount(value, label, by_status.get(value, 0) if value in ACTIVE else None)
+            StatusCount(value, label, by_status.get(value, 0) if value in Ticket.WORK_STATUSES else None)
             for value, label in Ticket.Status.choices
         ),
         StatusCount("all", "All", None),
     ]
-
-
-ACTIVE = Ticket.WORK_STATUSES
 
 
 # --- one ticket ----------------------------------------------------------------------
