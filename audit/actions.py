@@ -35,10 +35,14 @@ def finding_frame(finding: Finding) -> dict:
     }
 
 
-def _triage(finding: Finding, *, status: str, by: AbstractBaseUser, note: str = "") -> Finding:
-    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+def ensure_open(finding: Finding) -> None:
     if finding.status != Finding.Status.OPEN:
         raise ActionError(_("This finding was already triaged (%(status)s).") % {"status": finding.get_status_display()})
+
+
+def _triage(finding: Finding, *, status: str, by: AbstractBaseUser, note: str = "") -> Finding:
+    finding = Finding.objects.select_for_update().get(pk=finding.pk)
+    ensure_open(finding)
     finding.status = status
     finding.triaged_by = by
     finding.triaged_at = timezone.now()
@@ -68,9 +72,11 @@ def finding_coach(*, finding: Finding, by: AbstractBaseUser, body: str) -> Coach
 
 
 @transaction.atomic
-def finding_playbook_updated(*, finding: Finding, by: AbstractBaseUser) -> Finding:
-    """The supervisor takes the finding to the playbook editor: the fix is a new version."""
-    return _triage(finding, status=Finding.Status.PLAYBOOK_UPDATED, by=by)
+def finding_playbook_updated(*, finding: Finding, by: AbstractBaseUser, note: str = "") -> Finding:
+    """The fix was a new playbook version: called when the editor opened from the
+    finding saves one (or, for a topic with no resolution yet, when the
+    supervisor goes on to the admin's new-resolution form)."""
+    return _triage(finding, status=Finding.Status.PLAYBOOK_UPDATED, by=by, note=note)
 
 
 @transaction.atomic

@@ -50,7 +50,7 @@ def editor_url(finding: Finding) -> str:
         if finding.topic_id:
             params["topic"] = finding.topic_id
         return reverse("admin:resolutions_resolution_add") + "?" + urlencode(params)
-    params = {"change_note": note}
+    params = {"change_note": note, "finding": finding.pk}
     if proposal:
         params[f"answer-{language}-default"] = proposal
     return reverse("resolutions:edit", args=[resolution.pk]) + "?" + urlencode(params)

@@ -9,11 +9,14 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from audit import actions as audit_actions
+from audit.models import Finding
 from inbox.actions import ActionError
 from inbox.permissions import is_supervisor
 from resolutions import actions, rendering, selectors
@@ -54,6 +57,13 @@ def _preview(version) -> list[dict]:
     return rows
 
 
+def _open_finding(value: str | None) -> Finding | None:
+    """The still-open audit finding the editor was opened from, if any (an already triaged one is ignored)."""
+    if not (value or "").isdigit():
+        return None
+    return Finding.objects.filter(pk=int(value), status=Finding.Status.OPEN).first()
+
+
 @require_http_methods(["GET", "POST"])
 @supervisor_required
 def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -65,6 +75,8 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     answers = {language: dict(variants) for language, variants in (version.answers if version else {}).items()}
     change_note = ""
+    # Opened from an audit finding: saving the new version is what marks the finding "playbook updated".
+    finding = _open_finding(request.POST.get("finding") if request.method == "POST" else request.GET.get("finding"))
     if request.method == "GET":
         # Prefill from the query string (the audit's "update the playbook" link).
         change_note = request.GET.get("change_note", "")[:500]
@@ -82,11 +94,16 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if variants:
                 answers[language] = variants
         try:
-            actions.resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=request.user)
+            with transaction.atomic():
+                saved = actions.resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=request.user)
+                if finding is not None:
+                    audit_actions.finding_playbook_updated(finding=finding, by=request.user, note=f"v{saved.number}: {change_note}")
         except ActionError as problem:
             error, status = str(problem), 400
         else:
             messages.success(request, _("Saved a new version of %(slug)s.") % {"slug": resolution.slug})
+            if finding is not None:
+                return redirect("audit:findings")
             return redirect("resolutions:edit", pk=resolution.pk)
     fields = [
         {"language": language, "channel": channel, "name": f"answer-{language}-{channel}", "text": answers.get(language, {}).get(channel, "")}
@@ -96,6 +113,7 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
         request, "resolutions/resolution_edit.html",
         {
             "resolution": resolution, "version": version, "fields": fields, "change_note": change_note, "error": error,
+            "finding": finding,
             "preview": _preview(version) if version else [], "versions": list(resolution.versions.all()),
             "sample": rendering.SAMPLE_VALUES,
         },

@@ -6,6 +6,7 @@ import pytest
 from asgiref.sync import sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.test import Client
+from django.urls import reverse
 
 from audit import actions
 from audit.models import CoachingNote, Finding
@@ -72,6 +73,10 @@ def test_another_agent_cannot_mark_a_note_read(db, supervisor, agent, outsider):
 
 
 def test_update_playbook_opens_the_editor_prefilled(db, supervisor, agent):
+    _open_editor(supervisor, agent)
+
+
+def _open_editor(supervisor, agent):
     from resolutions.models import Resolution, Topic
 
     topic = Topic.objects.create(slug="esim", names={"en": "eSIM"})
@@ -89,6 +94,57 @@ def test_update_playbook_opens_the_editor_prefilled(db, supervisor, agent):
     body = editor.content.decode()
     assert "Scan the QR code in the app." in body
     assert f"Audit finding #{finding.pk}" in body
+    # Opening the editor is not the fix: the finding stays open until a version is saved
+    finding.refresh_from_db()
+    assert finding.status == "open"
+    return client, resolution, finding, response["Location"]
+
+
+def _editor_post(client, resolution, finding_pk, **fields):
+    data = {"answer-en-default": "Hi {first_name}, scan the QR code in the app.", "change_note": "eSIM activation answer", **fields}
+    if finding_pk is not None:
+        data["finding"] = str(finding_pk)
+    return client.post(reverse("resolutions:edit", args=[resolution.pk]), data)
+
+
+def test_saving_the_new_version_from_the_editor_marks_the_finding(db, supervisor, agent):
+    client, resolution, finding, _url = _open_editor(supervisor, agent)
+    # A save that fails (no change note) leaves the finding open
+    failed = _editor_post(client, resolution, finding.pk, change_note="")
+    assert failed.status_code == 400
+    finding.refresh_from_db()
+    assert finding.status == "open"
+    # The save that writes version 2 marks it, with the version in the note
+    response = _editor_post(client, resolution, finding.pk)
+    assert response.status_code == 302 and response["Location"] == "/supervisor/audit/findings/"
+    finding.refresh_from_db()
+    resolution.refresh_from_db()
+    assert resolution.current_version.number == 2
+    assert (finding.status, finding.triaged_by, finding.triage_note) == ("playbook_updated", supervisor, "v2: eSIM activation answer")
+    # A second save from the same (now triaged) link saves a version and leaves the triage alone
+    assert _editor_post(client, resolution, finding.pk, change_note="typo").status_code == 302
+    finding.refresh_from_db()
+    assert finding.triage_note == "v2: eSIM activation answer"
+
+
+def test_a_finding_triaged_meanwhile_cannot_be_taken_to_the_editor(db, supervisor, agent):
+    client, _resolution, finding, _url = _open_editor(supervisor, agent)
+    actions.finding_accept(finding=finding, by=supervisor)
+    response = client.post(f"/supervisor/audit/findings/{finding.pk}/playbook/", follow=True)
+    assert "already triaged" in response.content.decode()
+    finding.refresh_from_db()
+    assert finding.status == "accepted"
+
+
+def test_a_topic_without_a_resolution_goes_to_the_admin_form_and_is_triaged_there(db, supervisor):
+    from resolutions.models import Topic
+
+    topic = Topic.objects.create(slug="fiber", names={"en": "Fibre"})
+    finding = _finding(None, kind="cluster", key="cluster:2", topic=topic, details={"language": "en", "proposal": "Restart the ONT."})
+    client = Client()
+    client.force_login(supervisor)
+    response = client.post(f"/supervisor/audit/findings/{finding.pk}/playbook/")
+    assert response.status_code == 302 and response["Location"].startswith("/admin/resolutions/resolution/add/")
     finding.refresh_from_db()
     assert finding.status == "playbook_updated"
 
