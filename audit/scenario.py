@@ -19,7 +19,7 @@ Seeded (``Manifest.expected`` holds the finding keys, or key prefixes):
 - an off-playbook cluster: six agents' answers on activating an eSIM, nearly the same text;
 - stale version: answers recorded against the retired SIM-delivery wording after the
   change, and an off-playbook answer repeating the retired wording;
-- tone: one agent's "Dear customer" replies.
+- tone: one agent's "Dear customer" replies, another's blame ("zoals al eerder gezegd").
 """
 
 from __future__ import annotations
@@ -340,5 +340,13 @@ def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_c
                                 body="Dear customer,\n\nThe extra data costs are refunded; you'll see the credit on your next bill.\n\nRegards")
         manifest.seeded_messages.add(message.pk)
     manifest.expected += [f"tone:{agents[5].pk}:generic_salutation", f"tone:{agents[5].pk}:no_name"]
+
+    # Tone: Dirk answers the playbook's roaming explanation but adds blame, in Dutch.
+    for index in range(2):
+        customer = writer.customer(next(names), "nl")
+        message = writer.answer(customer=customer, agent=agents[3], channel=("email", "sms")[index], at=when(2, 20), version=explain,
+                                edit="Zoals al eerder gezegd: dat staat in de voorwaarden die je hebt geaccepteerd.")
+        manifest.seeded_messages.add(message.pk)
+    manifest.expected.append(f"tone:{agents[3].pk}:blame")
     manifest.answers = writer.count
     return manifest
