@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+
 import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
 
 from channels_app.base import Sender
-from inbox import actions
+from inbox import actions, realtime
 from inbox.identities import InvalidIdentity
 from inbox.models import Customer, Event, Identity, Message, Ticket
 from tests.factories import inbound
@@ -110,13 +116,46 @@ def test_message_without_any_sender_is_refused():
     assert Message.objects.count() == 0
 
 
+def _layer_listener(group: str):
+    """A channel on the real (in-memory) layer, subscribed to ``group``; returns a poll for its next message."""
+    layer = get_channel_layer()
+    name = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(group, name)
+
+    async def next_message():
+        try:
+            return await asyncio.wait_for(layer.receive(name), timeout=0.3)
+        except asyncio.TimeoutError:
+            return None
+
+    return async_to_sync(next_message)
+
+
 def test_broadcast_waits_for_commit(django_capture_on_commit_callbacks):
+    listen = _layer_listener(realtime.queue_group(actions.default_queue().pk))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.receive(inbound())
 
-    # Rows are written, the broadcast is only scheduled: it runs at commit.
+    # Rows are written, nothing has crossed the layer: the broadcast runs at commit.
     assert Event.objects.count() == 2
-    assert len(callbacks) == 1
+    assert listen() is None
+    for callback in callbacks:
+        callback()
+    sent = listen()
+    assert sent is not None and sent["type"] == "inbox.events"
+    assert [json.loads(text)["type"] for text in sent["texts"]] == ["ticket.created", "message.created"]
+    assert listen() is None
+
+
+def test_nothing_is_broadcast_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
+    listen = _layer_listener(realtime.queue_group(actions.default_queue().pk))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            actions.receive(inbound())
+            raise RuntimeError("the caller fails after receive")
+    assert Message.objects.count() == 0
+    assert callbacks == []
+    assert listen() is None
 
 
 def test_a_customer_writing_again_reopens_a_solved_ticket(agent):

@@ -63,6 +63,20 @@ def test_reply_to_a_known_message_threads_into_its_ticket_even_outside_the_windo
     assert _ticket_of(result).pk == _ticket_of(tweet).pk
 
 
+def test_reply_to_a_known_message_wins_over_a_more_recent_open_ticket():
+    x = (Sender("x", "42"),)
+    answered = _ticket_of(actions.receive(inbound(senders=x, channel="x", provider_id="2001", body="My bill is wrong")))
+    with override_settings(UNISONO_THREAD_WINDOW_HOURS=0):
+        newer = _ticket_of(actions.receive(inbound(senders=x, channel="x", provider_id="2002", body="Also, no signal")))
+    assert newer.pk != answered.pk
+
+    # Both are open; the newer one is inside the window. The reply names the older one's tweet.
+    result = actions.receive(inbound(senders=x, channel="x", provider_id="2003", thread_hint="2001", body="Still wrong"))
+
+    assert _ticket_of(result).pk == answered.pk
+    assert Ticket.objects.get(pk=newer.pk).messages.count() == 1
+
+
 def test_open_ticket_on_the_same_channel_within_the_window_is_continued():
     first = actions.receive(inbound(senders=ANNA, channel="sms"))
 
