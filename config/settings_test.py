@@ -22,4 +22,7 @@ WHITENOISE_AUTOREFRESH = True
 
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # The live server of browser tests runs in a child process: it needs a file.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+    # One file per pytest run (the child inherits the run's tag through the
+    # environment), so two runs in one checkout never share a test database.
+    _run = os.environ.setdefault("UNISONO_TEST_RUN", str(os.getpid()))
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-{_run}.sqlite3")}

@@ -150,3 +150,54 @@ def test_a_bad_option_on_the_command_line_exits_non_zero_with_one_line(tmp_path)
     assert result.stderr.strip().splitlines() == [
         "demo: argument --port: port must be a number, got 'eighty' (see: manage.py demo --help)"
     ]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_the_readme_command_serves_the_demo_and_the_printed_agent_login_works(tmp_path):
+    """What the README's first command does after the install: `manage.py demo`, on the
+    embedded default (nothing set), serves Unisono and the agent login it prints signs in."""
+    import http.cookiejar
+    import re
+    import time
+    import urllib.parse
+    import urllib.request
+
+    port = _free_port()
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "UNISONO_TEST_RUN")}
+    env["UNISONO_DATA_DIR"] = str(tmp_path)
+    server = subprocess.Popen([sys.executable, "manage.py", "demo", "--port", str(port)], cwd=REPO, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        output = []
+        for line in server.stdout:
+            output.append(line)
+            if line.startswith("Serving Unisono"):
+                break
+        logins = printed_logins("".join(output))
+        assert "agent" in logins, "".join(output)
+        base = f"http://127.0.0.1:{port}"
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                login_page = opener.open(f"{base}/accounts/login/?next=/inbox/", timeout=5).read().decode()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "the demo server did not come up"
+                time.sleep(0.2)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login_page).group(1)
+        form = urllib.parse.urlencode({"username": "agent", "password": logins["agent"], "csrfmiddlewaretoken": token,
+                                       "next": "/inbox/"}).encode()
+        request = urllib.request.Request(f"{base}/accounts/login/", data=form, headers={"Referer": f"{base}/accounts/login/"})
+        inbox = opener.open(request, timeout=10)
+        assert inbox.status == 200 and inbox.url == f"{base}/inbox/"
+        assert re.search(r"T-\d{4}", inbox.read().decode())
+    finally:
+        server.terminate()
+        server.wait(timeout=20)
