@@ -34,14 +34,14 @@ class FindingSerializer(serializers.ModelSerializer):
 
 
 class ScoreSerializer(serializers.Serializer):
-    dimension = serializers.CharField()
-    key = serializers.CharField()
+    dimension = serializers.CharField(help_text="channel, topic, agent, queue (over the period), or week_channel, week_topic, week_agent, week_queue (per week)")
+    key = serializers.CharField(help_text="the channel, or the topic/agent/queue id; per week 'YYYY-MM-DD/<key>' (the week's Monday)")
+    score = serializers.FloatField(allow_null=True, help_text="percent of judged answers (exceptions left out) that follow the current playbook")
     total = serializers.IntegerField()
     following = serializers.IntegerField()
     exceptions = serializers.IntegerField()
     off_playbook = serializers.IntegerField()
     stale = serializers.IntegerField()
-    score = serializers.FloatField(allow_null=True)
 
 
 class FindingPagination(CursorPagination):

@@ -186,8 +186,12 @@ def _live(since: dt.date) -> list[dict]:
     return rows
 
 
-def figures(*, weeks: int = 12, today: dt.date | None = None, live: bool = False) -> dict:
-    """Score per channel per week, and per channel, topic, agent and queue over ``weeks`` weeks.
+WEEKLY_DETAIL = {"week_topic": ("week", "topic_id"), "week_agent": ("week", "agent_id"), "week_queue": ("week", "queue_id")}
+
+
+def figures(*, weeks: int = 12, today: dt.date | None = None, live: bool = False, weekly_detail: bool = False) -> dict:
+    """Score per channel per week, and per channel, topic, agent and queue over ``weeks`` weeks
+    (with ``weekly_detail``, also per week for each topic, agent and queue: the exports').
 
     ``live=True`` computes from the answer records directly (on demand, and the
     tests' check that the aggregates are right); otherwise the aggregates are
@@ -196,7 +200,8 @@ def figures(*, weeks: int = 12, today: dt.date | None = None, live: bool = False
     since = week_start(today) - dt.timedelta(weeks=weeks - 1)
     by: dict[str, dict] = {}
     dimensions = {"week_channel": ("week", "channel"), "channel": ("channel",), "topic_id": ("topic_id",),
-                  "agent_id": ("agent_id",), "queue_id": ("queue_id",), "week": ("week",)}
+                  "agent_id": ("agent_id",), "queue_id": ("queue_id",), "week": ("week",),
+                  **(WEEKLY_DETAIL if weekly_detail else {})}
     if live:
         by = {name: defaultdict(lambda: defaultdict(int)) for name in dimensions}
         for row in _live(since):
@@ -224,4 +229,6 @@ def figures(*, weeks: int = 12, today: dt.date | None = None, live: bool = False
         "agent": {key: Figure(label=str(key), **value) for key, value in by["agent_id"].items()},
         "queue": {key: Figure(label=str(key), **value) for key, value in by["queue_id"].items()},
         "week": {key: Figure(label=f"{key:%Y-%m-%d}", **value) for key, value in by["week"].items()},
+        **{name: {key: Figure(label=f"{key[0]:%Y-%m-%d} {key[1]}", **value) for key, value in by[name].items()}
+           for name in (WEEKLY_DETAIL if weekly_detail else ())},
     }

@@ -101,13 +101,19 @@ def dashboard(*, weeks: int = 12, live: bool = False) -> dict:
 
 def score_rows(*, weeks: int = 12) -> list[dict]:
     """Flat rows for the scores export and API: one per dimension value."""
-    data = metrics.figures(weeks=weeks)
+    data = metrics.figures(weeks=weeks, weekly_detail=True)
+
+    def row(dimension: str, key: str, figure: metrics.Figure) -> dict:
+        return {"dimension": dimension, "key": key, "total": figure.total, "following": figure.following,
+                "exceptions": figure.exceptions, "off_playbook": figure.off_playbook, "stale": figure.stale, "score": figure.score}
+
     rows = []
     for dimension in ("channel", "topic", "agent", "queue"):
         for key, figure in data[dimension].items():
-            rows.append({"dimension": dimension, "key": "" if key is None else str(key), "total": figure.total, "following": figure.following,
-                         "exceptions": figure.exceptions, "off_playbook": figure.off_playbook, "stale": figure.stale, "score": figure.score})
-    for (week, channel), figure in sorted(data["week_channel"].items()):
-        rows.append({"dimension": "week_channel", "key": f"{week:%Y-%m-%d}/{channel}", "total": figure.total, "following": figure.following,
-                     "exceptions": figure.exceptions, "off_playbook": figure.off_playbook, "stale": figure.stale, "score": figure.score})
+            rows.append(row(dimension, "" if key is None else str(key), figure))
+    # Per week: for each channel, topic, agent and queue (keys "2026-11-23/sms", "2026-11-23/12").
+    for dimension in ("week_channel", *metrics.WEEKLY_DETAIL):
+        ordered = sorted(data[dimension].items(), key=lambda item: (item[0][0], "" if item[0][1] is None else str(item[0][1])))
+        for (week, key), figure in ordered:
+            rows.append(row(dimension, f"{week:%Y-%m-%d}/{'' if key is None else key}", figure))
     return rows

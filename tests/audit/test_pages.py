@@ -6,6 +6,7 @@ import csv
 import io
 
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import Finding
 
@@ -57,7 +58,30 @@ def test_csv_exports(seeded, supervisor):
     assert rows[0][:3] == ["id", "kind", "severity"]
     assert len(rows) - 1 == Finding.objects.count()
     scores = list(csv.DictReader(io.StringIO(client.get("/supervisor/audit/scores.csv").content.decode())))
-    assert {row["dimension"] for row in scores} >= {"channel", "topic", "agent", "queue", "week_channel"}
+    assert {row["dimension"] for row in scores} >= {"channel", "topic", "agent", "queue", "week_channel", "week_topic", "week_agent", "week_queue"}
+
+
+def test_scores_per_week_add_up_and_match_the_answer_records(seeded, supervisor):
+    from audit.metrics import week_start
+    from resolutions.models import AnswerRecord
+
+    scores = list(csv.DictReader(io.StringIO(_client(supervisor).get("/supervisor/audit/scores.csv").content.decode())))
+    # Each week x dimension row set sums to the dimension's total over the period
+    for dimension in ("channel", "topic", "agent", "queue"):
+        totals = {row["key"]: int(row["total"]) for row in scores if row["dimension"] == dimension}
+        weekly: dict = {}
+        for row in scores:
+            if row["dimension"] == f"week_{dimension}":
+                key = row["key"].split("/", 1)[1]
+                weekly[key] = weekly.get(key, 0) + int(row["total"])
+        assert weekly == totals, dimension
+    # And one agent's week is what the answer records say
+    manifest, _ = seeded
+    femke = manifest.agents["Femke"]
+    row = next(row for row in scores if row["dimension"] == "week_agent" and row["key"].endswith(f"/{femke}"))
+    week = row["key"].split("/")[0]
+    records = [record for record in AnswerRecord.objects.filter(message__author_id=femke) if f"{week_start(timezone.localdate(record.created_at)):%Y-%m-%d}" == week]
+    assert int(row["total"]) == len(records) > 0
 
 
 def test_api_lists_findings_and_scores(seeded, supervisor):
