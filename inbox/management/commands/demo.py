@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
+from django.test import override_settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -60,20 +61,23 @@ class Command(BaseCommand):
         if not no_serve and not _port_is_free(port):
             raise CommandError(f"Port {port} on 127.0.0.1 is in use; pick another with --port.")
 
-        call_command("migrate", interactive=False, verbosity=0)
-        if reset:
-            demo_data.delete_tickets_and_customers()
-            demo_data.delete_demo_users()
-        logins = demo_data.ensure_demo_users()
-
-        if Ticket.objects.exists():
-            self.stdout.write("Tickets already exist: not seeding (use --reset to start over).")
-        else:
-            agent = demo_data.get_agent()
-            count = demo_data.seed_tickets(agent=agent)
-            self.stdout.write(f"Seeded {count} demo tickets.")
-
         url = f"http://127.0.0.1:{port}"
+        # Links in the demo's mails and pages point at the port it serves on, unless PUBLIC_BASE_URL is set.
+        public = {} if "PUBLIC_BASE_URL" in os.environ else {"PUBLIC_BASE_URL": url}
+        call_command("migrate", interactive=False, verbosity=0)
+        with override_settings(**public):
+            if reset:
+                demo_data.delete_tickets_and_customers()
+                demo_data.delete_demo_users()
+            logins = demo_data.ensure_demo_users()
+
+            if Ticket.objects.exists():
+                self.stdout.write("Tickets already exist: not seeding (use --reset to start over).")
+            else:
+                agent = demo_data.get_agent()
+                count = demo_data.seed_tickets(agent=agent)
+                self.stdout.write(f"Seeded {count} demo tickets.")
+
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Unisono demo logins (new passwords on every run):"))
         self.stdout.write(_table([("role", "username", "password"), *((l.role, l.username, l.password) for l in logins)]))
@@ -92,9 +96,10 @@ class Command(BaseCommand):
         self.stdout.flush()
         sys.stderr.flush()
         # Replace this process with Daphne: Ctrl+C and exit codes go straight to it.
-        os.execv(
+        os.execve(
             sys.executable,
             [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "config.asgi:application"],
+            {**os.environ, **public},
         )
 
 
