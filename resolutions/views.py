@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import normalize_newlines
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -89,7 +90,8 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
         change_note = request.POST.get("change_note", "")
         answers = {}
         for language in EDITOR_LANGUAGES:
-            variants = {channel: request.POST.get(f"answer-{language}-{channel}", "").strip() for channel in ANSWER_CHANNELS}
+            # Browsers send a textarea's line breaks as CRLF; the playbook stores LF (and refuses control characters).
+            variants = {channel: normalize_newlines(request.POST.get(f"answer-{language}-{channel}", "")).strip() for channel in ANSWER_CHANNELS}
             variants = {channel: text for channel, text in variants.items() if text}
             if variants:
                 answers[language] = variants

@@ -46,6 +46,19 @@ def test_editing_saves_a_new_version_with_a_note_and_flags_over_length(client, s
     assert "refunded " * 39 in page
 
 
+def test_line_breaks_as_a_browser_sends_them_are_saved_as_plain_newlines(client, supervisor, refund):
+    # A textarea's line breaks arrive as CRLF (what every browser submits): they are line breaks, not control characters
+    client.force_login(supervisor)
+    old = refund.current_version
+    form = {f"answer-{language}-{channel}": text.replace("\n", "\r\n") for language, variants in old.answers.items() for channel, text in variants.items()}
+    form["answer-en-default"] = "Hi {first_name},\r\n\r\nThe overage is refunded.\r\n\r\nBest,\r\n{agent_name}"
+    response = client.post(reverse("resolutions:edit", args=[refund.pk]), {**form, "change_note": "Shorter"})
+    assert response.status_code == 302, response.content.decode()
+    refund.refresh_from_db()
+    assert refund.current_version.answers["en"]["default"] == "Hi {first_name},\n\nThe overage is refunded.\n\nBest,\n{agent_name}"
+    assert "\r" not in str(refund.current_version.answers)
+
+
 def test_retire(client, supervisor, refund):
     client.force_login(supervisor)
     client.post(reverse("resolutions:retire", args=[refund.pk]))
