@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.text import normalize_newlines
 from django.utils.dateparse import parse_datetime
 
 from inbox import realtime, selectors
@@ -265,8 +266,10 @@ def reply(
     ``resolution_version`` | ``off_playbook_reason`` | ``exception_reason``:
     which playbook answer this is; stored as its AnswerRecord in this
     transaction (resolutions.actions.record_answer; nothing given = off-playbook,
-    reason "not given"). An exception adds the playbook's gesture sentence."""
-    body = body.strip()
+    reason "not given"). An exception adds the playbook's gesture sentence.
+    Line breaks are stored as LF (a browser's textarea sends CRLF; an SMS or a
+    post on X would count the CR as a character)."""
+    body = normalize_newlines(body).strip()
     if not body:
         raise ActionError("A reply needs some text.")
     ticket = _lock_ticket(ticket.pk)

@@ -232,6 +232,16 @@ def test_reply_stores_a_queued_outbound_message_and_redirects_back(client, agent
     assert b"Hi Anna, we refunded the charges." in followed.content
 
 
+def test_line_breaks_from_the_browser_are_stored_as_plain_newlines(client, agent, ticket):
+    # A textarea's line breaks arrive as CRLF; an SMS or a post on X would count each CR as a character
+    client.force_login(agent)
+
+    client.post(reverse("inbox:reply", args=[ticket.pk]),
+                {"body": "Hi Anna,\r\n\r\nwe refunded the charges.\r\nSam", "channel": "email", "last_seen_message_id": ticket.messages.last().pk})
+
+    assert Message.objects.get(ticket=ticket, direction=Message.Direction.OUT).body == "Hi Anna,\n\nwe refunded the charges.\nSam"
+
+
 @pytest.mark.parametrize("body", ["", "   \n  "])
 def test_empty_reply_is_an_error_and_nothing_is_stored(client, agent, ticket, body):
     before = snapshot(ticket)
