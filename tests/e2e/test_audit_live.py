@@ -65,6 +65,18 @@ def test_triage_by_one_supervisor_updates_the_others_page_live(new_context, live
     assert finding.status == "coached" and finding.triaged_by == b
     assert CoachingNote.objects.filter(agent=finding.agent, finding=finding).exists()
 
+    # When B takes a stale-wording finding to the playbook editor, it stays open until B saves there
+    stale = Finding.objects.filter(kind="stale").first()
+    stale_row = a_page.locator(f'tr[data-finding="{stale.pk}"] .finding-status')
+    b_page.goto(f"{live_url}/supervisor/audit/findings/{stale.pk}/")
+    b_page.click('button[name="playbook"]')
+    expect(b_page.locator("#change_note")).to_have_value(f"Audit finding #{stale.pk}: {stale.summary}"[:480])
+    expect(stale_row).to_have_text("Open")
+    b_page.click('button[type="submit"]:has-text("Save as new version")')
+    b_page.wait_for_url(f"{live_url}/supervisor/audit/findings/")
+    expect(stale_row).to_have_text("Playbook updated", timeout=LIVE_WITHIN_MS)
+    assert Finding.objects.get(pk=stale.pk).triage_note.startswith("v")
+
     # And the agent reads the note in their inbox
     agent_page, agent_errors = _page(new_context, live_url, finding.agent)
     agent_page.goto(f"{live_url}/inbox/")
