@@ -108,3 +108,15 @@ def test_beat_schedules_the_audit():
 
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert {"audit.tasks.run_audit", "audit.tasks.refresh_scores", "audit.tasks.recompute_scores"} <= tasks
+
+
+def test_supervisors_reach_the_audit_and_the_playbook_from_the_top_bar_agents_do_not(db, supervisor, agent):
+    from django.urls import reverse
+
+    wanted = [reverse("audit:dashboard"), reverse("resolutions:list"), reverse("care:reports")]
+    html = _client(supervisor).get("/inbox/").content.decode()
+    topbar = html.split('<nav class="user">', 1)[1].split("</nav>", 1)[0]
+    assert all(f'href="{url}"' in topbar for url in wanted)
+    html = _client(agent).get("/inbox/").content.decode()
+    topbar = html.split('<nav class="user">', 1)[1].split("</nav>", 1)[0]
+    assert not any(f'href="{url}"' in topbar for url in wanted)
