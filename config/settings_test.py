@@ -14,7 +14,7 @@ from config.settings import *  # noqa: E402,F403
 from config.settings import ALLOWED_HOSTS, DATA_DIR, DATABASES  # noqa: E402
 
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_URL = "memory://localhost/"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
