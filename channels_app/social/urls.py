@@ -9,4 +9,5 @@ urlpatterns = [
     path("webhook/", views.webhook, name="webhook"),
     path("health/", views.health_banner, name="health"),
     path("poll/", views.poll_now, name="poll"),
+    path("gaps/<int:gap_id>/acknowledge/", views.acknowledge_gap, name="acknowledge_gap"),
 ]

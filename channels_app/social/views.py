@@ -80,6 +80,17 @@ def health_banner(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
+def acknowledge_gap(request: HttpRequest, gap_id: int) -> HttpResponse:
+    """"Checked" on a gap alert in the banner (staff): hide it, answer the
+    banner's new content for htmx to swap in."""
+    if not is_staff_member(request.user):
+        return HttpResponse(status=403)
+    if health.acknowledge_gap(gap_id=gap_id, by=request.user) is None:
+        return JsonResponse({"error": "There is no such gap alert."}, status=404)
+    return render(request, "social/_health_banner_content.html", {"x_banners": health.banners()})
+
+
+@require_POST
 def poll_now(request: HttpRequest) -> HttpResponse:
     """"Check X now" (staff): poll every account at once instead of waiting
     for the schedule. Queued for a worker; in the embedded default it runs in
