@@ -181,6 +181,9 @@ class Message(models.Model):
     # Sent with outbound calls that accept one, so a retried task never sends twice.
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # While a retry is pending: when the delivery task tries again (the
+    # provider's reset time after a rate limit, else the backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True)
     meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

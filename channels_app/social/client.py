@@ -169,6 +169,16 @@ def dm_events_page(account: XAccount, *, pagination_token: str | None) -> Page:
     return _call(_client(account).get_direct_message_events, user_auth=True, **params)
 
 
+def own_tweets_since(account: XAccount, *, user_id: str, since_id: str) -> list[dict]:
+    """The account's own newest tweets after ``since_id`` (one page, replies
+    included): where to find a reply X says we already posted."""
+    page = _call(
+        _client(account).get_users_tweets, user_id, user_auth=not account.bearer_token,
+        since_id=since_id, max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS,
+    )
+    return [tweet for tweet in page.body.get("data") or [] if isinstance(tweet, dict)]
+
+
 # --- writes --------------------------------------------------------------------------
 
 

@@ -89,10 +89,10 @@ def poll_account(account: XAccount) -> PollResult:
         result.outcome, result.rate_limited_until = "skipped", until
         return result
     try:
-        own_user_id = _own_user_id(account)
-        _poll_mentions(account, own_user_id, result)
+        user_id = own_user_id(account)
+        _poll_mentions(account, user_id, result)
         if account.has_user_context:
-            _poll_dms(account, own_user_id, result)
+            _poll_dms(account, user_id, result)
     except XApiError as error:
         _record_failure(account, error, result)
         return result
@@ -110,7 +110,9 @@ def poll_account(account: XAccount) -> PollResult:
     return result
 
 
-def _own_user_id(account: XAccount) -> str:
+def own_user_id(account: XAccount) -> str:
+    """The account's numeric X user id: from the settings, else remembered
+    from an earlier GET /2/users/me, else asked for once now."""
     if account.user_id:
         return account.user_id
     known = XChannelHealth.objects.filter(account=account.name).values_list("user_id", flat=True).first()
