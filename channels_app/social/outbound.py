@@ -18,7 +18,7 @@ from channels_app.base import DeliveryError, DeliveryUnconfirmed
 from channels_app.social import accounts, client, health, polling
 from channels_app.social.accounts import XAccount
 from channels_app.social.client import XApiError
-from channels_app.social.counting import MAX_WEIGHTED_LENGTH, URL_PATTERN, weighted_length
+from channels_app.social.counting import MAX_WEIGHTED_LENGTH, weighted_length, without_urls
 from channels_app.social.inbound import DM_PREFIX, KIND_DM, KIND_MENTION
 from inbox.actions import ActionError
 from inbox.models import Channel, Message, Ticket
@@ -126,7 +126,7 @@ def _comparable(text: str) -> str:
     """Tweet text as X returns it, and as we sent it, made comparable: X
     shortens links to t.co, escapes &<> and may put the @handles of a reply first."""
     text = html.unescape(text)
-    text = URL_PATTERN.sub(" ", text)
+    text = without_urls(text)
     text = _LEADING_MENTIONS.sub("", text.strip())
     return " ".join(text.split()).casefold()
 
