@@ -37,6 +37,10 @@ class InboundMessage:
     subject: str = ""
     # Provider id of the message this one replies to (tweet in_reply_to, ...).
     thread_hint: str = ""
+    # The public conversation the message is part of, as the provider names it
+    # (X's conversation_id: the id of the tweet that started the thread). Only
+    # for public threads: a DM conversation lasts forever and is no ticket.
+    conversation: str = ""
     # An explicit ticket reference the adapter vouches for (the customer's signed link).
     ticket_reference: str = ""
     consent_follow_up: bool = False

@@ -126,6 +126,7 @@ def _receive_new(inbound: InboundMessage) -> Message:
         channel=inbound.channel,
         body=inbound.body,
         thread_hint=inbound.thread_hint,
+        conversation=inbound.conversation,
         ticket_reference=inbound.ticket_reference,
         received_at=inbound.received_at,
     )
@@ -160,6 +161,7 @@ def _receive_new(inbound: InboundMessage) -> Message:
         body=inbound.body,
         provider_id=inbound.provider_id,
         in_reply_to=inbound.thread_hint,
+        conversation=inbound.conversation,
         status=Message.Status.RECEIVED,
         meta=inbound.meta,
         created_at=inbound.received_at,

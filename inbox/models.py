@@ -176,6 +176,8 @@ class Message(models.Model):
     provider_id = models.CharField(max_length=128, null=True, blank=True)
     # The provider id of the message this one answers, when the provider says.
     in_reply_to = models.CharField(max_length=128, blank=True)
+    # The provider's public conversation (X conversation_id), for threading.
+    conversation = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     status_detail = models.CharField(max_length=500, blank=True)
     # Sent with outbound calls that accept one, so a retried task never sends twice.
@@ -198,7 +200,12 @@ class Message(models.Model):
                 name="message_unique_channel_provider_id",
             )
         ]
-        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_id")]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="message_ticket_id"),
+            # threading.find_ticket looks a customer's conversation up by it; most rows have none.
+            models.Index(fields=["channel", "conversation"], name="message_conversation",
+                         condition=~Q(conversation="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} #{self.pk}"

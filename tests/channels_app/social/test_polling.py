@@ -281,3 +281,71 @@ def test_staff_can_ask_for_a_poll_now(x_settings, x_api, client, agent):
 
     assert response.status_code == 202 and response.json() == {"polling": ["default"]}
     assert Message.objects.filter(channel="x").count() == 2
+
+
+ANNA = {"id": "1234567890", "name": "Anna de Vries", "username": "anna_dv"}
+SANNE = {"id": "5555555555", "name": "Sanne Bakker", "username": "sanne_b"}
+
+
+def in_thread(tweet_id: str, author: dict, replied_to: str, replied_to_user: str, text: str) -> dict:
+    """A GET /2/users/:id/mentions page with one reply in Anna's conversation (started by her tweet ...102)."""
+    return {
+        "data": [{
+            "id": tweet_id,
+            "text": text,
+            "author_id": author["id"],
+            "created_at": "2024-05-13T11:30:00.000Z",
+            "conversation_id": "1790000000000000102",
+            "in_reply_to_user_id": replied_to_user,
+            "referenced_tweets": [{"type": "replied_to", "id": replied_to}],
+            "edit_history_tweet_ids": [tweet_id],
+        }],
+        "includes": {"users": [author]},
+        "meta": {"newest_id": tweet_id, "oldest_id": tweet_id, "result_count": 1},
+    }
+
+
+@pytest.fixture
+def answered_thread(x_settings, x_api, agent) -> Ticket:
+    """Anna's mention ...102 (starting conversation ...102) on a ticket we
+    answered with tweet ...150, closed and long quiet (so the open-ticket window can't apply)."""
+    from inbox import actions
+
+    serve_polls(x_api, mentions="mentions_page.json")
+    poll_x_account.delay("default")
+    ticket = Message.objects.get(provider_id="1790000000000000102").ticket
+    Message.objects.create(ticket=ticket, direction="out", channel="x", body="Fixed!", provider_id="1790000000000000150",
+                           status="sent")
+    actions.set_status(ticket=ticket, status="closed", by=agent)
+    Ticket.objects.filter(pk=ticket.pk).update(updated_at=datetime(2024, 1, 1, tzinfo=dt_timezone.utc))
+    return ticket
+
+
+def test_the_same_customer_deeper_in_a_thread_we_answered_threads_into_that_ticket(answered_thread, x_api):
+    # When Anna answers a friend's tweet (...207, never seen by us) in her conversation
+    x_api.replace(responses.GET, MENTIONS_URL, json=in_thread(
+        "1790000000000000210", ANNA, "1790000000000000207", "4444444444", "@karel @UnisonoCare no, still down here"))
+    poll_x_account.delay("default")
+
+    # Then it is on her ticket (by the conversation, not a reply-to we know), reopened
+    message = Message.objects.get(provider_id="1790000000000000210")
+    assert message.ticket_id == answered_thread.pk
+    assert message.conversation == "1790000000000000102"
+    answered_thread.refresh_from_db()
+    assert answered_thread.status == "open"
+
+
+@pytest.mark.parametrize("replied_to", ["1790000000000000150", "1790000000000000102"], ids=["to-our-reply", "to-her-tweet"])
+def test_another_customer_joining_that_thread_gets_a_ticket_of_their_own(answered_thread, x_api, replied_to):
+    # When Sanne joins Anna's public thread (answering our reply, or Anna)
+    x_api.replace(responses.GET, MENTIONS_URL, json=in_thread(
+        "1790000000000000211", SANNE, replied_to, "2244994945", "@UnisonoCare same problem in Amsterdam"))
+    poll_x_account.delay("default")
+
+    # Then she has a new ticket of her own; Anna's is untouched
+    message = Message.objects.get(provider_id="1790000000000000211")
+    assert message.ticket_id != answered_thread.pk
+    assert message.ticket.customer.name == "Sanne Bakker"
+    assert message.ticket.messages.count() == 1
+    answered_thread.refresh_from_db()
+    assert answered_thread.status == "closed"
