@@ -246,44 +246,7 @@ def test_a_second_account_from_x_accounts_is_polled_with_its_own_cursor(x_settin
     assert Message.objects.filter(meta__account="billing").count() == 2
 
 
-def test_a_reply_to_our_reply_threads_into_that_ticket(x_settings, x_api, agent):
-    # Given Anna's mention and our public reply to it (tweet ...150), and the ticket closed
-    from inbox import actions
-
-    serve_polls(x_api, mentions="mentions_page.json")
-    poll_x_account.delay("default")
-    ticket = Message.objects.get(provider_id="1790000000000000102").ticket
-    Message.objects.create(ticket=ticket, direction="out", channel="x", body="Fixed!", provider_id="1790000000000000150",
-                           status="sent")
-    actions.set_status(ticket=ticket, status="closed", by=agent)
-    # Closed and long quiet: only the reply-to can lead her answer here
-    Ticket.objects.filter(pk=ticket.pk).update(updated_at=datetime(2024, 1, 1, tzinfo=dt_timezone.utc))
-
-    # When she answers that reply (and changed her handle meanwhile)
-    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_newer_page.json"))
-    poll_x_account.delay("default")
-
-    # Then her answer is on the same ticket, reopened, and her handle is current
-    answer = Message.objects.get(provider_id="1790000000000000205")
-    assert answer.ticket_id == ticket.pk
-    assert answer.in_reply_to == "1790000000000000150"
-    ticket.refresh_from_db()
-    assert ticket.status == "open"
-    assert Identity.objects.get(kind="x", value="1234567890").handle == "anna_devries"
-
-
-def test_staff_can_ask_for_a_poll_now(x_settings, x_api, client, agent):
-    serve_polls(x_api, mentions="mentions_page.json")
-    assert client.post("/channels/x/poll/").status_code == 403  # anonymous
-    client.force_login(agent)
-
-    response = client.post("/channels/x/poll/")
-
-    assert response.status_code == 202 and response.json() == {"polling": ["default"]}
-    assert Message.objects.filter(channel="x").count() == 2
-
-
-ANNA = {"id": "1234567890", "name": "Anna de Vries", "username": "anna_dv"}
+ANNA = {"id": "1234567890", "name": "Anna de Vries", "username": "anna_devries"}
 SANNE = {"id": "5555555555", "name": "Sanne Bakker", "username": "sanne_b"}
 
 
@@ -321,18 +284,40 @@ def answered_thread(x_settings, x_api, agent) -> Ticket:
     return ticket
 
 
-def test_the_same_customer_deeper_in_a_thread_we_answered_threads_into_that_ticket(answered_thread, x_api):
-    # When Anna answers a friend's tweet (...207, never seen by us) in her conversation
-    x_api.replace(responses.GET, MENTIONS_URL, json=in_thread(
-        "1790000000000000210", ANNA, "1790000000000000207", "4444444444", "@karel @UnisonoCare no, still down here"))
+@pytest.mark.parametrize(
+    ("page", "tweet_id", "replied_to"),
+    [
+        (lambda: fixture("mentions_newer_page.json"), "1790000000000000205", "1790000000000000150"),
+        (lambda: in_thread("1790000000000000210", ANNA, "1790000000000000207", "4444444444",
+                           "@karel @UnisonoCare no, still down here"), "1790000000000000210", "1790000000000000207"),
+    ],
+    ids=["answering-our-reply", "answering-a-friend-deeper-in-her-thread"],
+)
+def test_annas_next_mention_in_the_thread_we_answered_threads_into_that_ticket(answered_thread, x_api, page, tweet_id,
+                                                                               replied_to):
+    # When Anna answers our reply ...150, or a friend's tweet ...207 (never seen
+    # by us) in her conversation ...102, and changed her handle meanwhile
+    x_api.replace(responses.GET, MENTIONS_URL, json=page())
     poll_x_account.delay("default")
 
-    # Then it is on her ticket (by the conversation, not a reply-to we know), reopened
-    message = Message.objects.get(provider_id="1790000000000000210")
-    assert message.ticket_id == answered_thread.pk
-    assert message.conversation == "1790000000000000102"
+    # Then her answer is on the same ticket (by the reply-to, else by the conversation), reopened
+    answer = Message.objects.get(provider_id=tweet_id)
+    assert answer.ticket_id == answered_thread.pk
+    assert (answer.in_reply_to, answer.conversation) == (replied_to, "1790000000000000102")
     answered_thread.refresh_from_db()
     assert answered_thread.status == "open"
+    assert Identity.objects.get(kind="x", value="1234567890").handle == "anna_devries"
+
+
+def test_staff_can_ask_for_a_poll_now(x_settings, x_api, client, agent):
+    serve_polls(x_api, mentions="mentions_page.json")
+    assert client.post("/channels/x/poll/").status_code == 403  # anonymous
+    client.force_login(agent)
+
+    response = client.post("/channels/x/poll/")
+
+    assert response.status_code == 202 and response.json() == {"polling": ["default"]}
+    assert Message.objects.filter(channel="x").count() == 2
 
 
 @pytest.mark.parametrize("replied_to", ["1790000000000000150", "1790000000000000102"], ids=["to-our-reply", "to-her-tweet"])
