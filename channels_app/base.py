@@ -37,6 +37,10 @@ class InboundMessage:
     subject: str = ""
     # Provider id of the message this one replies to (tweet in_reply_to, ...).
     thread_hint: str = ""
+    # The public conversation the message is part of, as the provider names it
+    # (X's conversation_id: the id of the tweet that started the thread). Only
+    # for public threads: a DM conversation lasts forever and is no ticket.
+    conversation: str = ""
     # An explicit ticket reference the adapter vouches for (the customer's signed link).
     ticket_reference: str = ""
     consent_follow_up: bool = False
@@ -46,13 +50,27 @@ class InboundMessage:
 
 class DeliveryError(Exception):
     """Sending failed. ``permanent=True`` means retrying cannot help (invalid
-    number, no address on file); otherwise the task retries with backoff."""
+    number, no address on file); otherwise the task retries with backoff, or
+    at ``retry_at`` when the provider said when it takes requests again
+    (a rate limit's reset time)."""
 
-    def __init__(self, reason: str, *, permanent: bool, code: str = "") -> None:
+    def __init__(self, reason: str, *, permanent: bool, code: str = "", retry_at: datetime | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.permanent = permanent
         self.code = code
+        self.retry_at = retry_at
+
+
+class DeliveryUnconfirmed(Exception):
+    """The provider may have delivered the message, but could not confirm it
+    (an earlier attempt ended unknown and the provider now refuses a second
+    copy). Sending again could post it twice and failing it would be untrue:
+    the message stays "sending, unconfirmed" with ``reason`` for the agent."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class OutboundAdapter(Protocol):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import math
+from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
-from channels_app.base import DeliveryError
+from channels_app.base import DeliveryError, DeliveryUnconfirmed
 from channels_app.registry import outbound_for
 from inbox import actions
 from inbox.models import Message
@@ -27,6 +30,11 @@ def deliver_message(self, message_id: int) -> str:
         return "skipped"
     try:
         provider_id = outbound_for(message.channel).send(message)
+    except DeliveryUnconfirmed as error:
+        # Maybe delivered: neither sent again nor called failed (the agent checks).
+        actions.message_set_status(message_id=message_id, status=Message.Status.SENDING, detail=error.reason)
+        logger.warning("delivery of message %s unconfirmed: %s", message_id, error.reason)
+        return "unconfirmed"
     except DeliveryError as error:
         retries_left = self.request.retries < settings.UNISONO_DELIVERY_MAX_RETRIES
         if error.permanent or not retries_left:
@@ -34,12 +42,26 @@ def deliver_message(self, message_id: int) -> str:
                 message_id=message_id, status=Message.Status.FAILED, detail=_reason(error)
             )
             return "failed"
-        actions.message_release_for_retry(message_id=message_id, detail=_reason(error))
-        countdown = min(2 ** self.request.retries * 5, 600)
+        next_attempt_at = _next_attempt_at(error, retries=self.request.retries)
+        actions.message_release_for_retry(message_id=message_id, detail=_reason(error), next_attempt_at=next_attempt_at)
+        countdown = max(1, math.ceil((next_attempt_at - timezone.now()).total_seconds()))
         logger.warning("delivery of message %s failed (%s); retrying in %ss", message_id, error.reason, countdown)
         raise self.retry(countdown=countdown, exc=error) from error
     actions.message_set_status(message_id=message_id, status=Message.Status.SENT, provider_id=provider_id)
     return "sent"
+
+
+# A provider's reset time further away than this is not believed (a bad header).
+MAX_RETRY_WAIT = timedelta(hours=1)
+
+
+def _next_attempt_at(error: DeliveryError, *, retries: int) -> datetime:
+    """The provider's reset time (a second after it) when it gave one, else
+    exponential backoff: 5 s, 10 s, 20 s ... up to 10 minutes."""
+    now = timezone.now()
+    if error.retry_at is not None:
+        return min(max(error.retry_at + timedelta(seconds=1), now + timedelta(seconds=1)), now + MAX_RETRY_WAIT)
+    return now + timedelta(seconds=min(2 ** retries * 5, 600))
 
 
 def _reason(error: DeliveryError) -> str:

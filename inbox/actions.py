@@ -127,6 +127,7 @@ def _receive_new(inbound: InboundMessage) -> Message:
         channel=inbound.channel,
         body=inbound.body,
         thread_hint=inbound.thread_hint,
+        conversation=inbound.conversation,
         ticket_reference=inbound.ticket_reference,
         received_at=inbound.received_at,
     )
@@ -161,6 +162,7 @@ def _receive_new(inbound: InboundMessage) -> Message:
         body=inbound.body,
         provider_id=inbound.provider_id,
         in_reply_to=inbound.thread_hint,
+        conversation=inbound.conversation,
         status=Message.Status.RECEIVED,
         meta=inbound.meta,
         created_at=inbound.received_at,
@@ -417,9 +419,11 @@ def message_claim_for_delivery(*, message_id: int) -> Message | None:
 
 
 @transaction.atomic
-def message_release_for_retry(*, message_id: int, detail: str) -> None:
+def message_release_for_retry(*, message_id: int, detail: str, next_attempt_at: datetime | None = None) -> None:
+    """Back to the queue after an attempt that may succeed later; the agent
+    sees why and, with ``next_attempt_at``, when the next attempt is."""
     Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
-        status=Message.Status.QUEUED, status_detail=detail[:500]
+        status=Message.Status.QUEUED, status_detail=detail[:500], next_attempt_at=next_attempt_at
     )
 
 
@@ -437,6 +441,9 @@ def message_set_status(*, message_id: int, status: str, detail: str = "", provid
     if status == Message.Status.SENT and message.sent_at is None:
         message.sent_at = timezone.now()
         fields.append("sent_at")
+    if message.next_attempt_at is not None:
+        message.next_attempt_at = None  # no retry is pending any more
+        fields.append("next_attempt_at")
     message.save(update_fields=fields)
     _events(message.ticket, (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": status, "status_detail": message.status_detail}))
     return message

@@ -176,11 +176,16 @@ class Message(models.Model):
     provider_id = models.CharField(max_length=128, null=True, blank=True)
     # The provider id of the message this one answers, when the provider says.
     in_reply_to = models.CharField(max_length=128, blank=True)
+    # The provider's public conversation (X conversation_id), for threading.
+    conversation = models.CharField(max_length=128, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.RECEIVED)
     status_detail = models.CharField(max_length=500, blank=True)
     # Sent with outbound calls that accept one, so a retried task never sends twice.
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # While a retry is pending: when the delivery task tries again (the
+    # provider's reset time after a rate limit, else the backoff).
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True)
     meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -195,7 +200,12 @@ class Message(models.Model):
                 name="message_unique_channel_provider_id",
             )
         ]
-        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_id")]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="message_ticket_id"),
+            # threading.find_ticket looks a customer's conversation up by it; most rows have none.
+            models.Index(fields=["channel", "conversation"], name="message_conversation",
+                         condition=~Q(conversation="")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} #{self.pk}"

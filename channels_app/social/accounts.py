@@ -72,6 +72,18 @@ def get(name: str) -> XAccount | None:
     return next((account for account in configured_accounts() if account.name == name), None)
 
 
-def webhook_secrets() -> list[str]:
-    """Consumer secrets a webhook delivery may be signed with (one per X app)."""
-    return list(dict.fromkeys(account.consumer_secret for account in configured_accounts() if account.consumer_secret))
+def webhook_accounts(name: str | None = None) -> list[XAccount]:
+    """The accounts a webhook URL serves: all that have a consumer secret, or
+    with ``name`` (the per-app URL), those of the X app that account belongs
+    to (the ones sharing its consumer secret). One X app signs all its
+    deliveries with its consumer secret, whichever subscribed account they are for."""
+    with_secret = [account for account in configured_accounts() if account.consumer_secret]
+    if name is None:
+        return with_secret
+    named = next((account for account in with_secret if account.name == name), None)
+    return [account for account in with_secret if named and account.consumer_secret == named.consumer_secret]
+
+
+def consumer_secrets(serving: list[XAccount]) -> list[str]:
+    """The distinct consumer secrets (one per X app) of ``serving``."""
+    return list(dict.fromkeys(account.consumer_secret for account in serving))

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import admin
-from django.utils import timezone
 
+from channels_app.social import health
 from channels_app.social.models import XChannelHealth, XCursor, XGapAlert
 
 
@@ -20,11 +20,12 @@ class XChannelHealthAdmin(admin.ModelAdmin):
 
 @admin.action(description="Acknowledge (hide from the inbox banner)")
 def acknowledge(modeladmin, request, queryset):
-    queryset.filter(acknowledged_at__isnull=True).update(acknowledged_at=timezone.now())
+    for gap_id in queryset.filter(acknowledged_at__isnull=True).values_list("pk", flat=True):
+        health.acknowledge_gap(gap_id=gap_id, by=request.user)
 
 
 @admin.register(XGapAlert)
 class XGapAlertAdmin(admin.ModelAdmin):
-    list_display = ("account", "stream", "since_id", "oldest_seen_id", "created_at", "acknowledged_at")
+    list_display = ("account", "stream", "since_id", "oldest_seen_id", "created_at", "acknowledged_at", "acknowledged_by")
     list_filter = ("account", "stream", "acknowledged_at")
     actions = [acknowledge]

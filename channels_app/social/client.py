@@ -22,6 +22,8 @@ from channels_app.social.accounts import XAccount
 
 X_HOST = "https://api.twitter.com"
 TIMEOUT_SECONDS = 20
+# The most X serves per page of mentions and of DM events.
+PAGE_SIZE = 100
 
 TWEET_FIELDS = ["id", "text", "author_id", "created_at", "conversation_id", "in_reply_to_user_id", "referenced_tweets"]
 USER_FIELDS = ["id", "name", "username"]
@@ -141,7 +143,7 @@ def me(account: XAccount) -> dict:
 
 def mentions_page(account: XAccount, *, user_id: str, since_id: int | None, pagination_token: str | None) -> Page:
     params = {
-        "max_results": 100,
+        "max_results": PAGE_SIZE,
         "tweet_fields": TWEET_FIELDS,
         "expansions": ["author_id"],
         "user_fields": USER_FIELDS,
@@ -156,7 +158,7 @@ def mentions_page(account: XAccount, *, user_id: str, since_id: int | None, pagi
 
 def dm_events_page(account: XAccount, *, pagination_token: str | None) -> Page:
     params = {
-        "max_results": 100,
+        "max_results": PAGE_SIZE,
         "event_types": "MessageCreate",
         "dm_event_fields": DM_EVENT_FIELDS,
         "expansions": ["sender_id"],
@@ -165,6 +167,16 @@ def dm_events_page(account: XAccount, *, pagination_token: str | None) -> Page:
     if pagination_token:
         params["pagination_token"] = pagination_token
     return _call(_client(account).get_direct_message_events, user_auth=True, **params)
+
+
+def own_tweets_since(account: XAccount, *, user_id: str, since_id: str) -> list[dict]:
+    """The account's own newest tweets after ``since_id`` (one page, replies
+    included): where to find a reply X says we already posted."""
+    page = _call(
+        _client(account).get_users_tweets, user_id, user_auth=not account.bearer_token,
+        since_id=since_id, max_results=PAGE_SIZE, tweet_fields=TWEET_FIELDS,
+    )
+    return [tweet for tweet in page.body.get("data") or [] if isinstance(tweet, dict)]
 
 
 # --- writes --------------------------------------------------------------------------

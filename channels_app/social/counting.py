@@ -5,33 +5,80 @@ counts as one (Latin, Greek, Cyrillic, Hebrew, Arabic, Devanagari... up to
 U+10FF, and some punctuation: U+2000-200D, U+2010-201F, U+2032-2037). An emoji
 (with its modifiers, joiners and variation selectors) counts two. Every URL
 counts 23, whatever its length, because X shortens it to a t.co link. Text is
-NFC-normalised first. The JavaScript hint (static/unisono/x_counter.js) mirrors
-this; the server's count is the one that refuses.
+NFC-normalised first.
+
+URLs are found as twitter-text 3.1 finds them: ``http(s)://`` or no scheme, a
+domain whose last label is one of twitter-text's TLDs (vendored in
+``twitter_text_tlds.json``: ``x.ai``, ``foo.tech`` and ``bit.ly`` are links,
+``foo.baz`` and ``file.tar.bz2`` are not), an optional port, path and query
+with twitter-text's character classes (so a trailing full stop is not part of
+the link), never after a letter, digit, ``@``, ``$`` or ``#`` (e-mail
+addresses, mentions, hashtags, cashtags). Not ported: the 4096-character
+limit after punycode-encoding the domain (only the plain length is checked).
+
+The JavaScript hint (static/unisono/x_counter.js) runs the very same patterns,
+which ``js_data()`` writes to static/unisono/x_url_data.js; the server's count
+is the one that refuses. After changing a pattern or the TLD list, regenerate:
+``python -m channels_app.social.counting > static/unisono/x_url_data.js``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
+from pathlib import Path
 
 MAX_WEIGHTED_LENGTH = 280
 SCALE = 100
 DEFAULT_WEIGHT = 200
 URL_WEIGHT = 23 * SCALE
 ONE_CHARACTER_RANGES = ((0x0000, 0x10FF), (0x2000, 0x200D), (0x2010, 0x201F), (0x2032, 0x2037))
+MAX_URL_LENGTH = 4096
+MAX_TCO_SLUG_LENGTH = 40
 
-# A pragmatic subset of twitter-text's URL extraction: links with a scheme,
-# and bare domains on common TLDs ("example.com/path"), never the domain of an
-# email address (X doesn't link those).
-_TLDS = (
-    "com|org|net|edu|gov|info|biz|io|co|app|dev|ly|me|tv|eu|nl|be|de|dk|no|se|fi|fr|es|it|uk|ie|at|ch|pl|pt|"
-    "us|ca|au|nz|jp|cn|in|br|ru|shop|online|site|xyz"
+_TLD_DATA = json.loads((Path(__file__).with_name("twitter_text_tlds.json")).read_text(encoding="utf-8"))
+# Where the TLD alternation goes in the patterns below (one list, shipped once to the browser).
+TLD_SLOT = "{{TLD}}"
+TLDS = (
+    r"(?:(?:" + "|".join(_TLD_DATA["generic"]) + r")(?=[^0-9a-zA-Z@+\-]|$))"
+    + r"|(?:(?:" + "|".join(_TLD_DATA["country"]) + r")(?=[^0-9a-zA-Z@+\-]|$))"
 )
-URL_PATTERN = re.compile(
-    r"(?<![\w@.\-/])(?:https?://[^\s<>\"]+|(?:www\.)?(?:[a-z0-9](?:[a-z0-9\-]*[a-z0-9])?\.)+(?:" + _TLDS + r")\b(?![@.\-]\w)(?:/[^\s<>\"]*)?)",
-    re.IGNORECASE,
-)
-_TRAILING_PUNCTUATION = ".,;:!?'\")]}"
+
+# Character classes of twitter-text (js/src/regexp/), written as escapes that
+# Python's re and JavaScript's RegExp read alike.
+_LATIN_ACCENTS = (r"\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u00ff\u0100-\u024f\u0253\u0254\u0256\u0257\u0259\u025b"
+                  r"\u0263\u0268\u026f\u0272\u0289\u028b\u02bb\u0300-\u036f\u1e00-\u1eff")
+_CYRILLIC = r"\u0400-\u04ff"
+_DIRECTIONAL = r"\u202a-\u202e\u061c\u200e\u200f\u2066\u2067\u2068\u2069"
+_INVALID = r"\ufffe\ufeff\uffff"
+_SPACES = r"\u0009-\u000d\u0020\u0085\u00a0\u1680\u180e\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_PUNCT = r"\!\'\#\%\&\(\)\*\+\,\\\-\.\/\:\;\<\=\>\?\@\[\]\^\_\{\|\}\~\$"
+_DOMAIN_CHAR = "[^" + _PUNCT + _SPACES + _INVALID + _DIRECTIONAL + "]"
+_PRECEDING = r"(?:[^a-z0-9@\uff20\$\#\uff03" + _INVALID + "]|[" + _DIRECTIONAL + "]|^)"
+_SUBDOMAIN = r"(?:(?:" + _DOMAIN_CHAR + r"(?:[_\-]|" + _DOMAIN_CHAR + r")*)?" + _DOMAIN_CHAR + r"\.)"
+_DOMAIN_NAME = r"(?:(?:" + _DOMAIN_CHAR + r"(?:\-|" + _DOMAIN_CHAR + r")*)?" + _DOMAIN_CHAR + r"\.)"
+_PUNYCODE = r"(?:xn\-\-[\-0-9a-z]+)"
+_DOMAIN = r"(?:" + _SUBDOMAIN + "*" + _DOMAIN_NAME + r"(?:" + TLD_SLOT + "|" + _PUNYCODE + r"))"
+_PATH_CHAR = r"[a-z" + _CYRILLIC + r"0-9\!\*\'\;\:\=\+\,\.\$\/\%\#\[\]\-\u2013\_\~\@\|\&" + _LATIN_ACCENTS + "]"
+_BALANCED_PARENS = (r"\((?:" + _PATH_CHAR + "+|(?:" + _PATH_CHAR + r"*\(" + _PATH_CHAR + r"+\)" + _PATH_CHAR + r"*))\)")
+_PATH_END = r"(?:[\+\-a-z" + _CYRILLIC + r"0-9\=\_\#\/" + _LATIN_ACCENTS + "]|(?:" + _BALANCED_PARENS + "))"
+_PATH = (r"(?:(?:" + _PATH_CHAR + "*(?:" + _BALANCED_PARENS + _PATH_CHAR + "*)*" + _PATH_END + ")"
+         r"|(?:\@" + _PATH_CHAR + r"+\/))")
+_QUERY = r"(?:\?[a-z0-9\!\?\*\'\@\(\)\;\:\&\=\+\$\/\%\#\[\]\-\_\.\,\~\|]*[a-z0-9\-\_\&\=\#\/])"
+# Groups as in twitter-text's extractUrl: 1 all, 2 preceding character, 3 URL,
+# 4 scheme, 5 domain, 6 port, 7 path, 8 query.
+URL_SOURCE = ("((" + _PRECEDING + ")((https?:\\/\\/)?(" + _DOMAIN + r")(?::([0-9]+))?(\/" + _PATH + "*)?(" + _QUERY + ")?))")
+# Without a scheme, only the ASCII (and Latin-accented) domain inside what matched is the link.
+ASCII_DOMAIN_SOURCE = r"(?:(?:[\-a-z0-9" + _LATIN_ACCENTS + r"]+)\.)+(?:" + TLD_SLOT + "|" + _PUNYCODE + ")"
+TCO_SOURCE = (r"^https?:\/\/t\.co\/([a-z0-9]+)(?:\?[a-z0-9\!\?\*\'\@\(\)\;\:\&\=\+\$\/\%\#\[\]\-\_\.\,\~\|]*"
+              r"[a-z0-9\-\_\&\=\#\/])?")
+NO_SCHEME_BAD_PRECEDING_SOURCE = r"[\-\_\.\/]$"
+
+URL_PATTERN = re.compile(URL_SOURCE.replace(TLD_SLOT, TLDS), re.IGNORECASE)
+_ASCII_DOMAIN = re.compile(ASCII_DOMAIN_SOURCE.replace(TLD_SLOT, TLDS), re.IGNORECASE)
+_TCO = re.compile(TCO_SOURCE, re.IGNORECASE)
+_NO_SCHEME_BAD_PRECEDING = re.compile(NO_SCHEME_BAD_PRECEDING_SOURCE)
 
 _ZWJ = 0x200D
 _VARIATION_SELECTORS = (0xFE0E, 0xFE0F)
@@ -93,11 +140,47 @@ def _end_of_emoji(code_points: list[int], index: int) -> int:
     return index
 
 
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each URL in ``text`` (already normalised), in order:
+    twitter-text's extractUrlsWithIndices, step by step."""
+    spans: list[tuple[int, int]] = []
+    for match in URL_PATTERN.finditer(text):
+        before, url, scheme, domain, path = match.group(2, 3, 4, 5, 7)
+        start, end = match.start(3), match.end(3)
+        if len(scheme or "https://") + len(url) > MAX_URL_LENGTH:
+            continue
+        if not scheme:
+            if _NO_SCHEME_BAD_PRECEDING.search(before or ""):
+                continue  # "-foo.com", "_foo.com", "a.foo.com" seen from inside, "/foo.com"
+            found = [(start + ascii.start(), start + ascii.end()) for ascii in _ASCII_DOMAIN.finditer(domain)]
+            if not found:
+                continue
+            if path:  # the path (and query) belong to the last domain found
+                found[-1] = (found[-1][0], end)
+            spans += found
+        else:
+            tco = _TCO.match(url)
+            if tco:
+                if len(tco.group(1)) > MAX_TCO_SLUG_LENGTH:
+                    continue
+                end = start + tco.end()  # nothing glued to a t.co link belongs to it
+            spans.append((start, end))
+    return spans
+
+
 def urls(text: str) -> list[str]:
-    found = []
-    for match in URL_PATTERN.finditer(unicodedata.normalize("NFC", text)):
-        found.append(match.group(0).rstrip(_TRAILING_PUNCTUATION))
-    return found
+    text = unicodedata.normalize("NFC", text)
+    return [text[start:end] for start, end in url_spans(text)]
+
+
+def without_urls(text: str) -> str:
+    """``text`` with each URL replaced by a space."""
+    text = unicodedata.normalize("NFC", text)
+    parts, position = [], 0
+    for start, end in url_spans(text):
+        parts += [text[position:start], " "]
+        position = end
+    return "".join(parts) + text[position:]
 
 
 def weighted_length(text: str) -> int:
@@ -105,13 +188,36 @@ def weighted_length(text: str) -> int:
     text = unicodedata.normalize("NFC", text)
     total = 0
     position = 0
-    for match in URL_PATTERN.finditer(text):
-        url = match.group(0).rstrip(_TRAILING_PUNCTUATION)
-        total += _text_weight(text[position : match.start()]) + URL_WEIGHT
-        position = match.start() + len(url)
+    for start, end in url_spans(text):
+        total += _text_weight(text[position:start]) + URL_WEIGHT
+        position = end
     total += _text_weight(text[position:])
     return -(-total // SCALE)  # round up: half a character still doesn't fit
 
 
 def fits(text: str) -> bool:
     return weighted_length(text) <= MAX_WEIGHTED_LENGTH
+
+
+def js_data() -> str:
+    """static/unisono/x_url_data.js: the patterns above and the TLD list, for x_counter.js."""
+    data = {
+        "url": URL_SOURCE,
+        "asciiDomain": ASCII_DOMAIN_SOURCE,
+        "tco": TCO_SOURCE,
+        "noSchemeBadPreceding": NO_SCHEME_BAD_PRECEDING_SOURCE,
+        "tldSlot": TLD_SLOT,
+        "tlds": TLDS,
+        "maxUrlLength": MAX_URL_LENGTH,
+        "maxTcoSlugLength": MAX_TCO_SLUG_LENGTH,
+    }
+    return (
+        "/* Generated from channels_app/social/counting.py: do not edit. The URL patterns of X's\n"
+        " * count (twitter-text 3.1, TLD list Apache-2.0, Copyright 2011 Twitter, Inc.).\n"
+        " * Regenerate: python -m channels_app.social.counting > static/unisono/x_url_data.js */\n"
+        "window.unisonoXUrlData = " + json.dumps(data, indent=1, ensure_ascii=False) + ";\n"
+    )
+
+
+if __name__ == "__main__":
+    print(js_data(), end="")

@@ -68,6 +68,19 @@ def open_gap(account: str, *, stream: str, since_id: int | None, oldest_seen_id:
     )
 
 
+@transaction.atomic
+def acknowledge_gap(*, gap_id: int, by) -> XGapAlert | None:
+    """Someone has checked X for what the gap may have lost: the alert leaves
+    the banner (it stays in the admin, with who acknowledged it and when).
+    Acknowledging twice keeps the first."""
+    gap = XGapAlert.objects.select_for_update().filter(pk=gap_id).first()
+    if gap is not None and gap.acknowledged_at is None:
+        gap.acknowledged_at = timezone.now()
+        gap.acknowledged_by = by
+        gap.save(update_fields=["acknowledged_at", "acknowledged_by"])
+    return gap
+
+
 @dataclass(frozen=True)
 class Banner:
     account: str

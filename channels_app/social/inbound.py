@@ -4,7 +4,9 @@ Provider ids: a mention is its tweet id; a DM is ``dm-<event id>`` (DM events
 and tweets are different objects on X). The webhook and the poll give the same
 ids for the same event, so ``inbox.actions.receive`` dedupes one against the
 other. A mention that replies to a tweet carries that tweet's id as
-``thread_hint``: when it is one of our replies, the mention joins that ticket.
+``thread_hint``: when it is one of our replies, the mention joins that ticket;
+its ``conversation`` (X's conversation_id) lets the same customer's mentions
+deeper in that thread join it too.
 """
 
 from __future__ import annotations
@@ -124,6 +126,7 @@ def mention_inbound(*, tweet_id: str, text: str, author_id: str, handle: str, na
         name=name,
         received_at=created_at,
         thread_hint=in_reply_to,
+        conversation=conversation_id,
         meta={
             "x_kind": KIND_MENTION,
             "account": account,

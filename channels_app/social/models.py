@@ -9,6 +9,7 @@ that X may have dropped messages we never saw.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -75,6 +76,9 @@ class XGapAlert(models.Model):
     detail = models.CharField(max_length=500)
     created_at = models.DateTimeField(default=timezone.now)
     acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         app_label = "channels_app"

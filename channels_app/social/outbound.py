@@ -8,12 +8,17 @@ stored, so the page and the API refuse the same replies with the same words.
 
 from __future__ import annotations
 
+import html
+import logging
+import re
+
 from django.db.models import Q
 
-from channels_app.base import DeliveryError
-from channels_app.social import accounts, client, health
+from channels_app.base import DeliveryError, DeliveryUnconfirmed
+from channels_app.social import accounts, client, health, polling
+from channels_app.social.accounts import XAccount
 from channels_app.social.client import XApiError
-from channels_app.social.counting import MAX_WEIGHTED_LENGTH, weighted_length
+from channels_app.social.counting import MAX_WEIGHTED_LENGTH, weighted_length, without_urls
 from channels_app.social.inbound import DM_PREFIX, KIND_DM, KIND_MENTION
 from inbox.actions import ActionError
 from inbox.models import Channel, Message, Ticket
@@ -23,8 +28,11 @@ MODE_DM = "dm"
 MODES = (MODE_PUBLIC, MODE_DM)
 DM_MAX_LENGTH = 10_000  # X's limit for one direct message
 
-# X's API codes for "you already said exactly this" (v1.1 187, kept in v2 detail).
+logger = logging.getLogger(__name__)
+
+# X's 403 "You are not allowed to create a Tweet with duplicate content." (v1.1 code 187).
 _DUPLICATE_HINT = "duplicate"
+_LEADING_MENTIONS = re.compile(r"^(?:@\w{1,15}\s+)+")
 
 
 def _latest_inbound(ticket: Ticket, kind: str | None = None) -> Message | None:
@@ -71,7 +79,7 @@ def send(message: Message) -> str:
         raise DeliveryError("Posting on X needs the account's OAuth 1.0a user tokens.", permanent=True, code="not-configured")
     try:
         if mode == MODE_PUBLIC:
-            tweet_id = client.create_reply(account, text=message.body, in_reply_to_tweet_id=source.meta["tweet_id"])
+            tweet_id = _post_reply(account, message, in_reply_to=source.meta["tweet_id"])
             if not tweet_id:
                 raise DeliveryError("X accepted the reply but returned no tweet id.", permanent=True, code="no-id")
             return tweet_id
@@ -82,6 +90,51 @@ def send(message: Message) -> str:
         raise _delivery_error(account.name, error) from error
 
 
+def _post_reply(account: XAccount, message: Message, *, in_reply_to: str) -> str:
+    try:
+        return client.create_reply(account, text=message.body, in_reply_to_tweet_id=in_reply_to)
+    except XApiError as error:
+        # An earlier attempt ended without an answer (5xx, timeout) and may have
+        # posted it; X refusing "duplicate content" now says it probably did.
+        if _is_duplicate(error) and message.delivery_attempts > 1:
+            return _earlier_reply(account, message, in_reply_to=in_reply_to)
+        raise
+
+
+def _earlier_reply(account: XAccount, message: Message, *, in_reply_to: str) -> str:
+    """The id of our reply to ``in_reply_to`` with this text, looked up among
+    the account's newest tweets; DeliveryUnconfirmed when it cannot be found."""
+    try:
+        tweets = client.own_tweets_since(account, user_id=polling.own_user_id(account), since_id=in_reply_to)
+    except XApiError as error:
+        logger.warning("looking up the reply of message %s on X failed: %s", message.pk, error.detail)
+        tweets = []
+    wanted = _comparable(message.body)
+    for tweet in sorted(tweets, key=lambda tweet: int(str(tweet.get("id", "0")) or 0)):
+        replied_to = {str(reference.get("id")) for reference in tweet.get("referenced_tweets") or []
+                      if reference.get("type") == "replied_to"}
+        if in_reply_to in replied_to and _comparable(tweet.get("text", "")) == wanted:
+            logger.info("message %s: X refused a duplicate; it is our tweet %s", message.pk, tweet.get("id"))
+            return str(tweet["id"])
+    raise DeliveryUnconfirmed(
+        "X refused this reply as a duplicate after an earlier attempt that ended without an answer, so that attempt "
+        "probably posted it, but it was not found among the account's newest tweets. Check the customer's tweet on X."
+    )
+
+
+def _comparable(text: str) -> str:
+    """Tweet text as X returns it, and as we sent it, made comparable: X
+    shortens links to t.co, escapes &<> and may put the @handles of a reply first."""
+    text = html.unescape(text)
+    text = without_urls(text)
+    text = _LEADING_MENTIONS.sub("", text.strip())
+    return " ".join(text.split()).casefold()
+
+
+def _is_duplicate(error: XApiError) -> bool:
+    return error.kind == "forbidden" and _DUPLICATE_HINT in error.detail.lower()
+
+
 def _customer_x_id(ticket: Ticket) -> str:
     identity = ticket.customer.identities.filter(Q(kind="x")).order_by("created_at", "id").first()
     if identity is None:
@@ -90,12 +143,15 @@ def _customer_x_id(ticket: Ticket) -> str:
 
 
 def _delivery_error(account_name: str, error: XApiError) -> DeliveryError:
-    if error.kind in ("server", "network", "rate_limited"):
+    if error.kind == "rate_limited":
+        # Retried when X's window resets (x-rate-limit-reset), not on a guess.
+        return DeliveryError(error.detail, permanent=False, code=error.kind, retry_at=error.reset_at)
+    if error.kind in ("server", "network"):
         return DeliveryError(error.detail, permanent=False, code=error.kind)
     if error.kind == "unauthorized":
         # The tokens stopped working for polling too: say so in the banner now.
         health.record_unauthorized(account_name, detail=error.detail)
         return DeliveryError(f"X refused our credentials: {error.detail}", permanent=True, code="unauthorized")
-    if error.kind == "forbidden" and _DUPLICATE_HINT in error.detail.lower():
+    if _is_duplicate(error):
         return DeliveryError("X refused a duplicate of an earlier reply; reword it.", permanent=True, code="duplicate")
     return DeliveryError(error.detail, permanent=True, code=error.kind)

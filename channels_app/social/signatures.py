@@ -21,7 +21,9 @@ def crc_response_token(consumer_secret: str, crc_token: str) -> str:
     return signature(consumer_secret, crc_token.encode())
 
 
-def verify(secrets: list[str], body: bytes, header: str) -> bool:
+def matching_secret(secrets: list[str], body: bytes, header: str) -> str | None:
+    """The secret ``header`` was made with, if any (each compared in constant time)."""
     if not header or not header.startswith("sha256="):
-        return False
-    return any(hmac.compare_digest(signature(secret, body), header) for secret in secrets)
+        return None
+    matches = [secret for secret in secrets if hmac.compare_digest(signature(secret, body), header)]
+    return matches[0] if matches else None

@@ -6,25 +6,16 @@
 (function () {
   "use strict";
 
-  var composer = document.getElementById("x-composer");
-  var form = document.getElementById("reply-form");
-  if (!composer || !form) return;
-  var body = form.querySelector("textarea[name=body]");
-  var channel = form.querySelector("select[name=channel]");
-  var mode = form.querySelector("select[name=x_mode]");
-  var count = document.getElementById("x-count");
-  var warning = document.getElementById("x-warning");
-  var warningText = document.getElementById("x-warning-text");
-  var status = document.getElementById("reply-status");
-  var MAX = parseInt(composer.getAttribute("data-max"), 10) || 280;
-  var kinds = (composer.getAttribute("data-kinds") || "").trim().split(/\s+/).filter(Boolean);
-  var customerMode = kinds.length && kinds[kinds.length - 1] === "dm" ? "dm" : "public";
-  var acknowledged = "";  // the text the agent chose to post publicly despite the warning
-
   // twitter-text v3: weight 1 in these ranges, 2 elsewhere; URLs 23; emoji 2.
+  // The URL patterns and the TLD list come from x_url_data.js, generated from
+  // counting.py: the same patterns the server runs.
   var ONE = [[0x0000, 0x10FF], [0x2000, 0x200D], [0x2010, 0x201F], [0x2032, 0x2037]];
-  var TLDS = "com|org|net|edu|gov|info|biz|io|co|app|dev|ly|me|tv|eu|nl|be|de|dk|no|se|fi|fr|es|it|uk|ie|at|ch|pl|pt|us|ca|au|nz|jp|cn|in|br|ru|shop|online|site|xyz";
-  var URL = new RegExp("(^|[^\\w@.\\-/])((?:https?://[^\\s<>\"]+|(?:www\\.)?(?:[a-z0-9](?:[a-z0-9\\-]*[a-z0-9])?\\.)+(?:" + TLDS + ")\\b(?![@.\\-]\\w)(?:/[^\\s<>\"]*)?))", "gi");
+  var DATA = window.unisonoXUrlData;
+  function pattern(source, flags) { return new RegExp(source.split(DATA.tldSlot).join(DATA.tlds), flags); }
+  var URL = pattern(DATA.url, "gi");
+  var ASCII_DOMAIN = pattern(DATA.asciiDomain, "gi");
+  var TCO = new RegExp(DATA.tco, "i");
+  var NO_SCHEME_BAD_PRECEDING = new RegExp(DATA.noSchemeBadPreceding);
   var EMAIL = /[^\s@<>()]+@[^\s@<>()]+\.[a-z]{2,}/i;
   var PHONE = /(^|[^\w])(\+?\d[\d\s().\-]{7,}\d)/;
   var TICKET_LINK = /(\/t\/[\w:\-]{6,}|\/inbox\/t\/\d+)/i;
@@ -62,21 +53,65 @@
     }
     return total;
   }
-  function weightedLength(text) {
-    text = text.normalize("NFC");
-    var total = 0, position = 0, match;
+  // [start, end] of each URL, as counting.url_spans (twitter-text's extractUrlsWithIndices).
+  function urlSpans(text) {
+    var spans = [], match;
     URL.lastIndex = 0;
     while ((match = URL.exec(text)) !== null) {
-      var url = match[2].replace(/[.,;:!?'")\]}]+$/, "");
-      var start = match.index + match[1].length;
-      total += weigh(text.slice(position, start)) + 2300;
-      position = start + url.length;
-      URL.lastIndex = position;
+      var before = match[2] || "", url = match[3], scheme = match[4], domain = match[5], path = match[7];
+      var start = match.index + match[1].length - url.length, end = start + url.length;
+      if ((scheme || "https://").length + url.length > DATA.maxUrlLength) continue;
+      if (!scheme) {
+        if (NO_SCHEME_BAD_PRECEDING.test(before)) continue;
+        var found = [], ascii;
+        ASCII_DOMAIN.lastIndex = 0;
+        while ((ascii = ASCII_DOMAIN.exec(domain)) !== null) found.push([start + ascii.index, start + ascii.index + ascii[0].length]);
+        if (!found.length) continue;
+        if (path) found[found.length - 1][1] = end;
+        spans = spans.concat(found);
+      } else {
+        var tco = TCO.exec(url);
+        if (tco) {
+          if (tco[1].length > DATA.maxTcoSlugLength) continue;
+          end = start + tco[0].length;
+        }
+        spans.push([start, end]);
+      }
     }
+    return spans;
+  }
+  function weightedLength(text) {
+    text = text.normalize("NFC");
+    var total = 0, position = 0;
+    urlSpans(text).forEach(function (span) {
+      total += weigh(text.slice(position, span[0])) + 2300;
+      position = span[1];
+    });
     total += weigh(text.slice(position));
     return Math.ceil(total / 100);
   }
+  function withoutUrls(text) {
+    text = text.normalize("NFC");
+    var parts = [], position = 0;
+    urlSpans(text).forEach(function (span) { parts.push(text.slice(position, span[0]), " "); position = span[1]; });
+    return parts.join("") + text.slice(position);
+  }
   window.unisonoXWeightedLength = weightedLength;
+
+  var composer = document.getElementById("x-composer");
+  var form = document.getElementById("reply-form");
+  if (!composer || !form) return;
+  var body = form.querySelector("textarea[name=body]");
+  var channel = form.querySelector("select[name=channel]");
+  var mode = form.querySelector("select[name=x_mode]");
+  var count = document.getElementById("x-count");
+  var warning = document.getElementById("x-warning");
+  var warningText = document.getElementById("x-warning-text");
+  var status = document.getElementById("reply-status");
+  var MAX = parseInt(composer.getAttribute("data-max"), 10) || 280;
+  var kinds = (composer.getAttribute("data-kinds") || "").trim().split(/\s+/).filter(Boolean);
+  var customerMode = kinds.length && kinds[kinds.length - 1] === "dm" ? "dm" : "public";
+  var acknowledged = "";  // the text the agent chose to post publicly despite the warning
 
   function active() { return channel && channel.value === "x"; }
   function currentMode() { return (mode && mode.value) || customerMode; }
@@ -85,8 +120,7 @@
     var found = [];
     if (EMAIL.test(text)) found.push("an email address");
     // Digits inside links (dates, ids) are not phone numbers.
-    URL.lastIndex = 0;
-    if (PHONE.test(text.replace(URL, "$1").replace(EMAIL, ""))) found.push("a phone number");
+    if (PHONE.test(withoutUrls(text).replace(EMAIL, ""))) found.push("a phone number");
     if (TICKET_LINK.test(text)) found.push("a ticket link");
     return found;
   }

@@ -116,6 +116,10 @@ def test_a_polled_mention_appears_live_and_the_reply_answers_that_tweet(fake_x, 
     expect(page.locator("#reply-form select[name=channel]")).to_have_value("x")
     composer = page.locator("#x-composer")
     expect(composer).to_be_visible()
+    # ... the very count the server makes: the Python tests' table, through x_counter.js
+    cases = json.loads((FIXTURES / "x_weighted_lengths.json").read_text(encoding="utf-8"))
+    counted = page.evaluate("cases => cases.map(([text]) => window.unisonoXWeightedLength(text))", cases)
+    assert [[text, count] for (text, _expected), count in zip(cases, counted)] == cases
     text = "Hi Anna, sorry! The outage is fixed: https://status.example.com/incidents/2024-05-13-utrecht-and-more"
     page.locator("#reply-form textarea[name=body]").fill(text)
     expect(page.locator("#x-count")).to_have_text("60 / 280")  # 37 + a link counted as 23

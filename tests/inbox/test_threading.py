@@ -112,3 +112,31 @@ def test_a_closed_ticket_is_not_continued_implicitly(agent):
     later = actions.receive(inbound(senders=ANNA, channel="sms"))
 
     assert _ticket_of(later).pk != _ticket_of(first).pk
+
+
+ANNA_ON_X = (Sender("x", "1234567890"),)
+
+
+def test_the_same_customers_conversation_comes_before_her_open_ticket_and_after_a_reply_to(agent):
+    # Given Anna's thread C on ticket A (closed), and a newer open ticket B of hers on X
+    in_c = actions.receive(inbound(senders=ANNA_ON_X, channel="x", provider_id="100", conversation="100"))
+    ticket_a = _ticket_of(in_c)
+    actions.set_status(ticket=ticket_a, status=Ticket.Status.CLOSED, by=agent)
+    ticket_b = _ticket_of(actions.receive(inbound(senders=ANNA_ON_X, channel="x", provider_id="200", conversation="200")))
+    assert ticket_b.pk != ticket_a.pk
+
+    # A message deeper in C goes to A, not to the open B
+    deeper = actions.receive(inbound(senders=ANNA_ON_X, channel="x", provider_id="300", thread_hint="299", conversation="100"))
+    assert _ticket_of(deeper).pk == ticket_a.pk
+
+    # ... but a reply to a message we know on B goes to B, whatever the conversation says
+    reply = actions.receive(inbound(senders=ANNA_ON_X, channel="x", provider_id="301", thread_hint="200", conversation="100"))
+    assert _ticket_of(reply).pk == ticket_b.pk
+
+
+def test_another_customer_in_the_same_conversation_does_not_join_the_ticket():
+    annas = _ticket_of(actions.receive(inbound(senders=ANNA_ON_X, channel="x", provider_id="100", conversation="100")))
+
+    bobs = actions.receive(inbound(senders=(Sender("x", "42"),), channel="x", provider_id="101", conversation="100"))
+
+    assert _ticket_of(bobs).pk != annas.pk

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import time
+from datetime import datetime, timezone as dt_timezone
 
 import pytest
 import responses
@@ -13,7 +15,7 @@ from channels_app.social.tasks import poll_x_account
 from channels_app.tasks import deliver_message
 from inbox import actions
 from inbox.models import Message, Ticket
-from tests.channels_app.social.conftest import TWEETS_URL, calls_to, fixture, serve_polls
+from tests.channels_app.social.conftest import TWEETS_URL, calls_to, fixture, query, serve_polls
 
 pytestmark = pytest.mark.django_db
 
@@ -177,6 +179,8 @@ def test_duplicate_content_is_a_permanent_failure_with_a_clear_reason(mention_ti
     assert message.status == Message.Status.FAILED
     assert message.delivery_attempts == 1
     assert "duplicate" in message.status_detail
+    # No earlier attempt could have posted it: nothing to look up
+    assert [call.request.method for call in x_api.calls] == ["GET", "GET", "POST"]  # the poll, then the post
 
 
 def test_a_network_failure_is_retried(mention_ticket, agent, x_api, settings, django_capture_on_commit_callbacks):
@@ -216,3 +220,99 @@ def test_exactly_280_as_x_counts_is_accepted(mention_ticket, agent, x_api, djang
     assert message.status == Message.Status.SENT
     with pytest.raises(actions.ActionError, match="281 characters as X counts them"):
         actions.reply(ticket=mention_ticket, author=agent, body=body + "a", channel="x")
+
+
+OUR_TWEETS_URL = "https://api.twitter.com/2/users/2244994945/tweets"
+
+
+def our_tweets(*tweets: tuple[str, str, str]) -> dict:
+    """GET /2/users/:id/tweets as X answers it: (id, replied-to id, text), newest first."""
+    data = [
+        {
+            "id": tweet_id,
+            "text": text,
+            "author_id": "2244994945",
+            "created_at": "2024-05-13T10:41:07.000Z",
+            "conversation_id": replied_to,
+            "in_reply_to_user_id": "1234567890",
+            "referenced_tweets": [{"type": "replied_to", "id": replied_to}],
+            "edit_history_tweet_ids": [tweet_id],
+        }
+        for tweet_id, replied_to, text in tweets
+    ]
+    meta = {"result_count": len(data)}
+    if data:
+        meta.update(newest_id=data[0]["id"], oldest_id=data[-1]["id"])
+    return {"data": data, "meta": meta} if data else {"meta": meta}
+
+
+def test_a_429_on_a_reply_is_retried_when_xs_window_resets(mention_ticket, agent, x_api, django_capture_on_commit_callbacks):
+    # Given X refuses the first post with 429 and says when its window resets
+    reset = int(time.time()) + 240
+    when_retried: list[Message] = []
+
+    def post_tweet(request):
+        if not when_retried:
+            when_retried.append(None)
+            headers = {"x-rate-limit-limit": "200", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)}
+            return 429, headers, json.dumps(fixture("error_429.json"))
+        when_retried.append(Message.objects.get(ticket=mention_ticket, direction=Message.Direction.OUT))
+        return 201, {}, json.dumps(fixture("create_tweet.json"))
+
+    x_api.add_callback(responses.POST, TWEETS_URL, callback=post_tweet, content_type="application/json")
+
+    # When the agent replies
+    message = reply(mention_ticket, agent, "Hi Anna, it is fixed.", django_capture_on_commit_callbacks)
+
+    # Then the retry was scheduled for X's reset time (not the 5 s backoff), as
+    # the message recorded while it waited, and it was then posted once
+    retried = when_retried[1]
+    assert retried.next_attempt_at == datetime.fromtimestamp(reset + 1, tz=dt_timezone.utc)
+    assert retried.status_detail.startswith("rate_limited: X answered 429")
+    assert message.status == Message.Status.SENT and message.delivery_attempts == 2
+    assert message.next_attempt_at is None  # nothing pending any more
+
+
+def test_a_5xx_then_duplicate_content_finds_the_reply_the_first_attempt_posted(
+    mention_ticket, agent, x_api, django_capture_on_commit_callbacks
+):
+    # Given the first post ends in a 503 although X posted it, so the retry gets "duplicate content"
+    x_api.post(TWEETS_URL, status=503, json=fixture("error_503.json"))
+    x_api.post(TWEETS_URL, status=403, json=fixture("error_403_duplicate.json"))
+    # ... and among our newest tweets is that reply, as X returns it (handle first, link on t.co, & escaped)
+    x_api.get(OUR_TWEETS_URL, json=our_tweets(
+        ("1790000000000000160", "1790000000000000103", "@piet_j Hi Piet, it is fixed & working."),
+        ("1790000000000000155", MENTION_ID, "@anna_dv Hi Anna, sorry &amp; thanks: details on https://t.co/Xy12AbCdEf"),
+        ("1790000000000000151", MENTION_ID, "@anna_dv Hi Anna, we are looking into it."),
+    ))
+    body = "Hi Anna, sorry & thanks: details on https://status.example.com/incidents/42"
+
+    # When the agent replies
+    message = reply(mention_ticket, agent, body, django_capture_on_commit_callbacks)
+
+    # Then it is sent, as that tweet, and nothing was posted a third time
+    assert message.status == Message.Status.SENT
+    assert message.provider_id == "1790000000000000155"
+    assert message.delivery_attempts == 2
+    assert [call.response.status_code for call in calls_to(x_api, TWEETS_URL, "POST")] == [503, 403]
+    (lookup,) = calls_to(x_api, OUR_TWEETS_URL)
+    assert query(lookup)["since_id"] == MENTION_ID
+    assert "referenced_tweets" in query(lookup)["tweet.fields"]
+
+
+def test_a_5xx_then_duplicate_content_not_found_stays_unconfirmed_not_failed(
+    mention_ticket, agent, x_api, django_capture_on_commit_callbacks
+):
+    x_api.post(TWEETS_URL, status=503, json=fixture("error_503.json"))
+    x_api.post(TWEETS_URL, status=403, json=fixture("error_403_duplicate.json"))
+    x_api.get(OUR_TWEETS_URL, json=our_tweets(
+        ("1790000000000000151", MENTION_ID, "@anna_dv Hi Anna, we are looking into it."),
+    ))
+
+    message = reply(mention_ticket, agent, "Hi Anna, it is fixed.", django_capture_on_commit_callbacks)
+
+    # Maybe posted: not called failed (the agent would send it again), not sent twice
+    assert message.status == Message.Status.SENDING
+    assert "probably posted it" in message.status_detail
+    assert deliver_message.delay(message.pk).get(timeout=10) == "skipped"
+    assert len(calls_to(x_api, TWEETS_URL, "POST")) == 2

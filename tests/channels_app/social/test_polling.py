@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import time
 from datetime import datetime, timezone as dt_timezone
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
-from celery.signals import before_task_publish
 
 from channels_app.social.models import XChannelHealth, XCursor
 from channels_app.social.tasks import poll_x, poll_x_account
@@ -20,6 +18,7 @@ from tests.channels_app.social.conftest import (
     calls_to,
     fixture,
     fixture_bytes,
+    query,
     serve_polls,
     signed_post,
 )
@@ -29,10 +28,6 @@ pytestmark = pytest.mark.django_db
 
 def cursor(stream: str) -> int | None:
     return XCursor.objects.filter(account="default", stream=stream).values_list("since_id", flat=True).first()
-
-
-def query(call) -> dict:
-    return {key: values[0] for key, values in parse_qs(urlsplit(call.request.url).query).items()}
 
 
 def test_mentions_and_dms_become_messages_on_the_customers_tickets(x_settings, x_api):
@@ -131,25 +126,20 @@ def test_the_cursor_does_not_advance_past_a_message_that_could_not_be_stored(x_s
     assert cursor("mentions") == 1790000000000000205
 
 
-@pytest.fixture
-def published():
-    """Tasks sent to the broker (not run in-process), as a worker would get them."""
-    from config.celery import app
-
-    sent: list[dict] = []
-
-    def record(sender=None, headers=None, body=None, **kwargs):
-        sent.append({"task": sender, "eta": headers.get("eta"), "args": body[0]})
-
-    before_task_publish.connect(record, weak=False)
-    app.conf.task_always_eager = False
-    try:
-        yield sent
-    finally:
-        app.conf.task_always_eager = True
-        before_task_publish.disconnect(record)
-        with app.connection_for_write() as connection:
-            connection.default_channel.queue_purge("celery")
+def assert_waits_for_the_reset(reset: int, published: list, x_api, client, agent) -> None:
+    """Rate-limited until X's reset time: recorded, in the banner, the next poll
+    published for then, and a poll before it does not call X."""
+    health = XChannelHealth.objects.get(account="default")
+    assert health.state == "rate_limited"
+    assert health.rate_limited_until == datetime.fromtimestamp(reset, tz=dt_timezone.utc)
+    assert [(task["task"], task["args"]) for task in published] == [("channels_app.social.tasks.poll_x_account", ["default"])]
+    eta = datetime.fromisoformat(published[0]["eta"])
+    assert datetime.fromtimestamp(reset, tz=dt_timezone.utc) <= eta <= datetime.fromtimestamp(reset + 3, tz=dt_timezone.utc)
+    client.force_login(agent)
+    assert "Rate-limited by X until" in client.get("/channels/x/health/").content.decode()
+    calls_before = len(x_api.calls)
+    assert poll_x_account.apply(args=["default"]).get(timeout=10) == "skipped"
+    assert len(x_api.calls) == calls_before
 
 
 def test_a_429_reschedules_for_the_reset_without_blocking_and_loses_nothing(x_settings, x_api, published, client, agent):
@@ -166,23 +156,9 @@ def test_a_429_reschedules_for_the_reset_without_blocking_and_loses_nothing(x_se
     # Then it returned at once (no sleeping until the reset) ...
     assert outcome == "rate-limited"
     assert elapsed < 1.5
-    # ... recorded when X lets us back in, and published the next poll for then
-    health = XChannelHealth.objects.get(account="default")
-    assert health.state == "rate_limited"
-    assert health.rate_limited_until == datetime.fromtimestamp(reset, tz=dt_timezone.utc)
-    assert len(published) == 1
-    assert published[0]["task"] == "channels_app.social.tasks.poll_x_account"
-    assert published[0]["args"] == ["default"]
-    eta = datetime.fromisoformat(published[0]["eta"])
-    assert datetime.fromtimestamp(reset, tz=dt_timezone.utc) <= eta <= datetime.fromtimestamp(reset + 3, tz=dt_timezone.utc)
-    # The inbox says so
-    client.force_login(agent)
-    assert "Rate-limited by X" in client.get("/channels/x/health/").content.decode()
-
-    # And a poll before the reset doesn't call X at all
-    calls_before = len(x_api.calls)
-    assert poll_x_account.apply(args=["default"]).get(timeout=10) == "skipped"
-    assert len(x_api.calls) == calls_before
+    # ... recorded when X lets us back in, published the next poll for then,
+    # shows it in the inbox, and a poll before the reset doesn't call X at all
+    assert_waits_for_the_reset(reset, published, x_api, client, agent)
 
     # When the reset has passed, the rescheduled poll picks up everything
     x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_page.json"))
@@ -194,6 +170,24 @@ def test_a_429_reschedules_for_the_reset_without_blocking_and_loses_nothing(x_se
     }
     assert XChannelHealth.objects.get(account="default").state == "ok"
     assert client.get("/channels/x/health/").content.decode().strip() == ""
+
+
+def test_a_page_that_says_no_requests_are_left_stores_it_and_reschedules_for_the_reset(x_settings, x_api, published, client, agent):
+    # Given X answers the mentions poll (200) but says it was the window's last request
+    reset = int(time.time()) + 600
+    x_api.get(MENTIONS_URL, json=fixture("mentions_page.json"),
+              headers={"x-rate-limit-limit": "180", "x-rate-limit-remaining": "0", "x-rate-limit-reset": str(reset)})
+    x_api.get(DM_EVENTS_URL, json=fixture("dm_events_page.json"))
+
+    # When a worker runs the poll
+    assert poll_x_account.apply(args=["default"]).get(timeout=10) == "ok"
+
+    # Then what came is stored and the cursors moved (the poll worked) ...
+    assert Message.objects.filter(direction=Message.Direction.IN).count() == 3
+    assert cursor("mentions") == 1790000000000000103
+    assert XChannelHealth.objects.get(account="default").last_success_at is not None
+    # ... and the account waits for X's reset instead of running into a 429
+    assert_waits_for_the_reset(reset, published, x_api, client, agent)
 
 
 def test_a_401_marks_the_channel_unhealthy_and_the_banner_shows_until_a_poll_works(x_settings, x_api, client, agent):
@@ -252,8 +246,32 @@ def test_a_second_account_from_x_accounts_is_polled_with_its_own_cursor(x_settin
     assert Message.objects.filter(meta__account="billing").count() == 2
 
 
-def test_a_reply_to_our_reply_threads_into_that_ticket(x_settings, x_api, agent):
-    # Given Anna's mention and our public reply to it (tweet ...150), and the ticket closed
+ANNA = {"id": "1234567890", "name": "Anna de Vries", "username": "anna_devries"}
+SANNE = {"id": "5555555555", "name": "Sanne Bakker", "username": "sanne_b"}
+
+
+def in_thread(tweet_id: str, author: dict, replied_to: str, replied_to_user: str, text: str) -> dict:
+    """A GET /2/users/:id/mentions page with one reply in Anna's conversation (started by her tweet ...102)."""
+    return {
+        "data": [{
+            "id": tweet_id,
+            "text": text,
+            "author_id": author["id"],
+            "created_at": "2024-05-13T11:30:00.000Z",
+            "conversation_id": "1790000000000000102",
+            "in_reply_to_user_id": replied_to_user,
+            "referenced_tweets": [{"type": "replied_to", "id": replied_to}],
+            "edit_history_tweet_ids": [tweet_id],
+        }],
+        "includes": {"users": [author]},
+        "meta": {"newest_id": tweet_id, "oldest_id": tweet_id, "result_count": 1},
+    }
+
+
+@pytest.fixture
+def answered_thread(x_settings, x_api, agent) -> Ticket:
+    """Anna's mention ...102 (starting conversation ...102) on a ticket we
+    answered with tweet ...150, closed and long quiet (so the open-ticket window can't apply)."""
     from inbox import actions
 
     serve_polls(x_api, mentions="mentions_page.json")
@@ -262,19 +280,32 @@ def test_a_reply_to_our_reply_threads_into_that_ticket(x_settings, x_api, agent)
     Message.objects.create(ticket=ticket, direction="out", channel="x", body="Fixed!", provider_id="1790000000000000150",
                            status="sent")
     actions.set_status(ticket=ticket, status="closed", by=agent)
-    # Closed and long quiet: only the reply-to can lead her answer here
     Ticket.objects.filter(pk=ticket.pk).update(updated_at=datetime(2024, 1, 1, tzinfo=dt_timezone.utc))
+    return ticket
 
-    # When she answers that reply (and changed her handle meanwhile)
-    x_api.replace(responses.GET, MENTIONS_URL, json=fixture("mentions_newer_page.json"))
+
+@pytest.mark.parametrize(
+    ("page", "tweet_id", "replied_to"),
+    [
+        (lambda: fixture("mentions_newer_page.json"), "1790000000000000205", "1790000000000000150"),
+        (lambda: in_thread("1790000000000000210", ANNA, "1790000000000000207", "4444444444",
+                           "@karel @UnisonoCare no, still down here"), "1790000000000000210", "1790000000000000207"),
+    ],
+    ids=["answering-our-reply", "answering-a-friend-deeper-in-her-thread"],
+)
+def test_annas_next_mention_in_the_thread_we_answered_threads_into_that_ticket(answered_thread, x_api, page, tweet_id,
+                                                                               replied_to):
+    # When Anna answers our reply ...150, or a friend's tweet ...207 (never seen
+    # by us) in her conversation ...102, and changed her handle meanwhile
+    x_api.replace(responses.GET, MENTIONS_URL, json=page())
     poll_x_account.delay("default")
 
-    # Then her answer is on the same ticket, reopened, and her handle is current
-    answer = Message.objects.get(provider_id="1790000000000000205")
-    assert answer.ticket_id == ticket.pk
-    assert answer.in_reply_to == "1790000000000000150"
-    ticket.refresh_from_db()
-    assert ticket.status == "open"
+    # Then her answer is on the same ticket (by the reply-to, else by the conversation), reopened
+    answer = Message.objects.get(provider_id=tweet_id)
+    assert answer.ticket_id == answered_thread.pk
+    assert (answer.in_reply_to, answer.conversation) == (replied_to, "1790000000000000102")
+    answered_thread.refresh_from_db()
+    assert answered_thread.status == "open"
     assert Identity.objects.get(kind="x", value="1234567890").handle == "anna_devries"
 
 
@@ -287,3 +318,19 @@ def test_staff_can_ask_for_a_poll_now(x_settings, x_api, client, agent):
 
     assert response.status_code == 202 and response.json() == {"polling": ["default"]}
     assert Message.objects.filter(channel="x").count() == 2
+
+
+@pytest.mark.parametrize("replied_to", ["1790000000000000150", "1790000000000000102"], ids=["to-our-reply", "to-her-tweet"])
+def test_another_customer_joining_that_thread_gets_a_ticket_of_their_own(answered_thread, x_api, replied_to):
+    # When Sanne joins Anna's public thread (answering our reply, or Anna)
+    x_api.replace(responses.GET, MENTIONS_URL, json=in_thread(
+        "1790000000000000211", SANNE, replied_to, "2244994945", "@UnisonoCare same problem in Amsterdam"))
+    poll_x_account.delay("default")
+
+    # Then she has a new ticket of her own; Anna's is untouched
+    message = Message.objects.get(provider_id="1790000000000000211")
+    assert message.ticket_id != answered_thread.pk
+    assert message.ticket.customer.name == "Sanne Bakker"
+    assert message.ticket.messages.count() == 1
+    answered_thread.refresh_from_db()
+    assert answered_thread.status == "closed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 
 import pytest
 
@@ -97,3 +98,104 @@ def test_a_signed_body_that_is_not_json_is_400(x_settings, client):
 def test_our_own_tweets_in_the_activity_feed_are_not_customer_messages(x_settings, client):
     body = fixture_bytes("activity_mention.json").replace(b'"id_str": "1234567890"', b'"id_str": "2244994945"')
     assert signed_post(client, body).json() == {"stored": 0, "failed": 0}
+
+
+BILLING_SECRET = "billing-app-consumer-secret"
+BILLING_USER_ID = "3333333333"
+
+
+def billing_app(x_settings, *, consumer_secret: str = BILLING_SECRET) -> None:
+    """A second account; by default on its own X app (its own consumer secret)."""
+    x_settings.X_ACCOUNTS = [{
+        "name": "billing", "user_id": BILLING_USER_ID, "consumer_key": "billing-key", "consumer_secret": consumer_secret,
+        "access_token": f"{BILLING_USER_ID}-token", "access_token_secret": "billing-token-secret",
+    }]
+
+
+def for_user(fixture_name: str, user_id: str) -> bytes:
+    return fixture_bytes(fixture_name).replace(b'"for_user_id": "2244994945"', f'"for_user_id": "{user_id}"'.encode())
+
+
+def crc_answer(secret: str, token: str) -> str:
+    return x_signature(secret, token.encode())
+
+
+def test_with_two_apps_each_apps_url_answers_the_crc_with_its_own_secret(x_settings, client):
+    billing_app(x_settings)
+
+    for name, secret in (("billing", BILLING_SECRET), ("default", CONSUMER_SECRET)):
+        response = client.get(f"/channels/x/webhook/{name}/", {"crc_token": DOCS_CRC_TOKEN})
+        assert response.status_code == 200
+        assert response.json() == {"response_token": crc_answer(secret, DOCS_CRC_TOKEN)}
+
+    # The shared URL cannot know which app asks: it says so instead of answering for the first
+    response = client.get("/channels/x/webhook/", {"crc_token": DOCS_CRC_TOKEN})
+    assert response.status_code == 409
+    assert "/channels/x/webhook/<account>/" in response.json()["error"]
+    assert client.get("/channels/x/webhook/nobody/", {"crc_token": DOCS_CRC_TOKEN}).status_code == 404
+
+
+def test_accounts_of_one_app_share_the_plain_url(x_settings, client):
+    billing_app(x_settings, consumer_secret=CONSUMER_SECRET)
+
+    response = client.get("/channels/x/webhook/", {"crc_token": DOCS_CRC_TOKEN})
+
+    assert response.json() == {"response_token": crc_answer(CONSUMER_SECRET, DOCS_CRC_TOKEN)}
+
+
+@pytest.mark.parametrize("url", ["/channels/x/webhook/", "/channels/x/webhook/billing/"])
+def test_a_post_is_stored_under_the_account_its_for_user_id_names(x_settings, client, url):
+    billing_app(x_settings)
+    body = for_user("activity_mention.json", BILLING_USER_ID)
+
+    response = client.post(url, data=body, content_type="application/json",
+                           HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_signature(BILLING_SECRET, body))
+
+    assert response.json() == {"stored": 1, "failed": 0}
+    assert Message.objects.get(provider_id="1790000000000000102").meta["account"] == "billing"
+
+
+def test_a_post_signed_by_one_app_cannot_pass_at_another_apps_url(x_settings, client):
+    billing_app(x_settings)
+    body = for_user("activity_mention.json", BILLING_USER_ID)
+
+    response = client.post("/channels/x/webhook/default/", data=body, content_type="application/json",
+                           HTTP_X_TWITTER_WEBHOOKS_SIGNATURE=x_signature(BILLING_SECRET, body))
+
+    assert response.status_code == 403
+    assert not Message.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("for_user_id", "secret"),
+    [
+        ("4444444444", CONSUMER_SECRET),  # nobody we answer for
+        (BILLING_USER_ID, CONSUMER_SECRET),  # ours, but on the other app: not this app's to deliver
+        ("", CONSUMER_SECRET),
+    ],
+    ids=["unknown-user", "user-of-another-app", "no-for_user_id"],
+)
+def test_a_delivery_for_no_account_of_the_signing_app_is_ignored_not_stored_elsewhere(
+    x_settings, client, caplog, for_user_id, secret
+):
+    billing_app(x_settings)
+    body = for_user("activity_dm.json", for_user_id)
+
+    with caplog.at_level(logging.WARNING, logger="channels_app.social.views"):
+        response = signed_post(client, body, secret=secret)
+
+    assert response.status_code == 200
+    assert response.json()["stored"] == 0 and "is not one of ours" in response.json()["ignored"]
+    assert not Message.objects.exists()
+    assert any("matches no configured account" in record.getMessage() for record in caplog.records)
+
+
+def test_an_account_whose_user_id_a_poll_resolved_gets_its_deliveries(x_settings, client):
+    # Given the account's user id is not in the settings, but a poll remembered it (GET /2/users/me)
+    x_settings.X_USER_ID = ""
+    from channels_app.social import health
+
+    health.remember_identity("default", user_id="2244994945", handle="UnisonoCare")
+
+    assert signed_post(client, fixture_bytes("activity_mention.json")).json() == {"stored": 1, "failed": 0}
+    assert Message.objects.get().meta["account"] == "default"
