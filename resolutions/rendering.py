@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from channels_app.phone.sms import sms_length
+from channels_app.social import counting
 from resolutions.models import ANSWER_CHANNELS
 
 FALLBACK_LANGUAGE = "en"
@@ -32,19 +34,10 @@ _GREETING_WITH_NAME_RE = re.compile(r"^(\s*)([^\W\d_]+(?: [^\W\d_]+)?) \{first_n
 # six-digit ticket reference and an agent's full name.
 SAMPLE_VALUES = {"first_name": "Annemarieke", "ticket_ref": "T-104242", "agent_name": "Sam Visser"}
 
-X_LIMIT = 280
-X_URL_WEIGHT = 23
+X_LIMIT = counting.MAX_WEIGHTED_LENGTH
 # A reply carries the customer's @handle (up to 15 characters, "@" and a space).
 X_MENTION_RESERVE = 17
 SMS_MAX_SEGMENTS = 2
-
-# GSM 03.38: the basic set (one septet) and the extension set (escape + one).
-GSM7_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = set("^{}\\[~]|€\f")
-URL_RE = re.compile(r"https?://\S+", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -152,36 +145,14 @@ DEFAULT_EXCEPTION_WORDING = {
 
 
 def x_weighted_length(text: str) -> int:
-    """twitter-text's weighting: URLs count 23, Latin and common punctuation 1,
-    everything else (CJK, emoji...) 2."""
-    total = 0
-    position = 0
-    for match in URL_RE.finditer(text):
-        total += _weigh(text[position : match.start()]) + X_URL_WEIGHT
-        position = match.end()
-    return total + _weigh(text[position:])
-
-
-def _weigh(text: str) -> int:
-    weight = 0
-    for char in text:
-        code = ord(char)
-        light = code <= 0x10FF or 0x2000 <= code <= 0x200D or 0x2010 <= code <= 0x201F or 0x2032 <= code <= 0x2037
-        weight += 1 if light else 2
-    return weight
+    """The length X gives ``text`` (the X channel's own count: twitter-text's URL and weighting rules)."""
+    return counting.weighted_length(text)
 
 
 def sms_segments(text: str) -> tuple[str, int, int]:
-    """(encoding, units, segments) the way a handset counts them."""
-    if all(char in GSM7_BASIC or char in GSM7_EXTENSION for char in text):
-        units = sum(2 if char in GSM7_EXTENSION else 1 for char in text)
-        single, multi, encoding = 160, 153, "GSM-7"
-    else:
-        units = len(text.encode("utf-16-le")) // 2
-        single, multi, encoding = 70, 67, "UCS-2"
-    if units <= single:
-        return encoding, units, 1
-    return encoding, units, -(-units // multi)
+    """(encoding, units, segments) the way a handset counts them (the SMS channel's own count)."""
+    length = sms_length(text)
+    return length.encoding, length.units, max(length.segments, 1)
 
 
 def check_length(text: str, *, channel: str) -> LengthCheck | None:
