@@ -559,7 +559,9 @@ def call_body(call: dict) -> str:
     if transcript.get("text"):
         lines.append(f"Transcript: {transcript['text']}")
     elif transcript.get("status") == "failed":
-        lines.append("Transcript: not available (transcription failed).")
+        # The provider could not transcribe it (too short, too long, unclear):
+        # the recording is still there, and says what the transcript would have.
+        lines.append("No transcript (transcription failed): listen to the recording.")
     elif recording:
         lines.append("Transcript: not yet available.")
     if recording.get("url"):

@@ -10,7 +10,11 @@ from django.conf import settings
 from twilio.twiml.messaging_response import MessagingResponse
 from twilio.twiml.voice_response import VoiceResponse
 
-MAX_VOICEMAIL_SECONDS = 180
+# Twilio transcribes recordings of more than 2 and less than 120 seconds only
+# (warning 13617, "Recording length is out of range for transcription"): a
+# longer voicemail would arrive without its transcript. Two minutes is also
+# plenty for "who you are and what it is about".
+MAX_VOICEMAIL_SECONDS = 120
 
 # language -> (Twilio <Say> language, greeting, thanks, no-recording, no caller id)
 _PROMPTS = {

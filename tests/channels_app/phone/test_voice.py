@@ -36,6 +36,14 @@ def test_an_incoming_call_is_greeted_in_the_numbers_language_and_offered_voicema
     assert Message.objects.count() == 0  # a ringing call is not a message yet
 
 
+def test_a_voicemail_is_capped_where_twilio_still_transcribes_it(post_twilio):
+    # Twilio transcribes recordings of 2 to 120 seconds only (warning 13617):
+    # a longer cap would leave the longest voicemails without a transcript.
+    record = twiml(post_twilio(VOICE, payload("voice_incoming"))).find("Record")
+
+    assert int(record.get("maxLength")) == 120
+
+
 def test_a_number_without_a_configured_language_greets_in_the_default(post_twilio):
     root = twiml(post_twilio(VOICE, payload("voice_incoming", To="+3197010269999")))
 
@@ -85,6 +93,38 @@ def test_recording_and_transcription_in_either_order_are_one_message_with_both(p
     assert "Voicemail (42 s)" in message.body
     assert "Transcript: Hello, this is Piet, my internet is down again" in message.body
     assert Event.objects.filter(type="message.created").count() == 1
+
+
+@pytest.mark.parametrize("order", [("recording_action", "transcription_failed"), ("transcription_failed", "recording_action")])
+def test_a_failed_transcription_keeps_the_recording_and_says_there_is_no_transcript(post_twilio, order):
+    for fixture in order:
+        response = post_twilio(RECORDING, payload(fixture))
+        assert response.status_code == 200, response.content
+
+    message = Message.objects.get()
+    call = message.meta["call"]
+    assert call["recording"]["url"].endswith("/Recordings/RE0a1b2c3d4e5f60718293a4b5c6d7e8f9")
+    assert call["recording"]["duration"] == 42
+    assert call["transcript"]["status"] == "failed"
+    assert "Voicemail (42 s)" in message.body
+    assert "No transcript (transcription failed)" in message.body
+    assert "not yet available" not in message.body
+    assert "Recording: https://api.twilio.com/" in message.body
+    assert CallbackTask.objects.count() == 0
+
+
+def test_a_failed_transcription_shows_no_transcript_on_the_ticket(post_twilio, client, agent):
+    post_twilio(RECORDING, payload("recording_action"))
+    post_twilio(RECORDING, payload("transcription_failed"))
+    message = Message.objects.get()
+    message.ticket.queue = agent.inbox_queues.get()
+    message.ticket.save(update_fields=["queue"])
+    client.force_login(agent)
+
+    page = client.get(f"/inbox/t/{message.ticket.pk}/").content.decode()
+
+    assert "No transcript (transcription failed): listen to the recording." in page
+    assert "RE0a1b2c3d4e5f60718293a4b5c6d7e8f9" in page
 
 
 def test_the_transcript_update_reaches_open_pages(post_twilio, django_capture_on_commit_callbacks):
