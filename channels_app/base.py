@@ -40,6 +40,10 @@ class InboundMessage:
     # An explicit ticket reference the adapter vouches for (the customer's signed link).
     ticket_reference: str = ""
     consent_follow_up: bool = False
+    # The provider vouches that the sender withheld every way to reach them (a
+    # call from a withheld number): ``senders`` is empty and the message lands
+    # on a new customer without identities instead of being refused.
+    unidentified: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 

@@ -189,6 +189,10 @@ def _customer_for(inbound: InboundMessage) -> Customer:
     is never moved (merging customers is a deliberate act)."""
     normalised = [(sender, normalise(sender.kind, sender.value)) for sender in inbound.senders]
     if not normalised:
+        if inbound.unidentified:
+            # A withheld caller: a customer of their own. Two anonymous calls
+            # may be two people, and must not share a history.
+            return Customer.objects.create(name=inbound.name.strip()[:200])
         raise ActionError("An inbound message needs at least one way to reach the customer.")
     for _attempt in range(3):
         try:
@@ -549,11 +553,18 @@ def call_body(call: dict) -> str:
         head = f"Outbound call: {head.lower()}"
     elif call.get("logged"):
         head = f"Inbound call: {head.lower()}"
+    caller = call.get("caller", "")
+    if caller == "withheld":
+        head += " from a withheld number"
+    elif caller.startswith("unrecognised:"):
+        head += f" from caller id {caller.removeprefix('unrecognised:')!r}"
     if duration not in (None, ""):
         head += f" ({_duration_text(duration)})"
     if outcome == "missed" and call.get("status"):
         head += f" — {call['status'].replace('-', ' ')}"
     lines = [head + "."]
+    if caller:
+        lines.append("No number to call back.")
     if call.get("summary"):
         lines.append(call["summary"])
     if transcript.get("text"):
@@ -609,11 +620,31 @@ def _merge_call_details(*, message_id: int, call: dict) -> Message:
     message.body = body
     message.save(update_fields=["meta", "body"])
     # message.status makes open pages fetch the message again.
-    _events(
-        message.ticket,
+    entries = [
         (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": message.status_detail, "updated": "call"}),
-    )
+    ]
+    if merged.get("outcome") == "voicemail":
+        entries += _close_missed_call_task(message=message)
+    _events(message.ticket, *entries)
     return message
+
+
+def _close_missed_call_task(*, message: Message) -> list[tuple[str, dict]]:
+    """The call's status report came before its voicemail and opened a
+    missed-call task; the caller did leave a message, which is answered like
+    any other (a voicemail that came first never opens one). Closed, not
+    deleted: an agent may have it open; done_by stays empty (nobody called)."""
+    task = (
+        CallbackTask.objects.select_for_update()
+        .filter(request_message=message, source=CallbackTask.Source.MISSED_CALL, status=CallbackTask.Status.OPEN)
+        .first()
+    )
+    if task is None:
+        return []
+    task.status = CallbackTask.Status.DONE
+    task.done_at = timezone.now()
+    task.save(update_fields=["status", "done_at"])
+    return [(Event.Type.CALLBACK_UPDATED, {**callback_payload(task), "closed_by": "voicemail"})]
 
 
 @transaction.atomic
