@@ -14,6 +14,16 @@ from inbox.models import Message
 
 logger = logging.getLogger(__name__)
 
+RETRY_FIRST_DELAY_SECONDS = 5
+RETRY_MAX_DELAY_SECONDS = 600
+
+
+def delay_for(retries: int) -> int:
+    """Seconds before the next attempt, after ``retries`` retries so far:
+    5, 10, 20, 40... doubling, never more than 10 minutes (a provider that is
+    down for a while is not hammered, a blip costs seconds)."""
+    return min(2**retries * RETRY_FIRST_DELAY_SECONDS, RETRY_MAX_DELAY_SECONDS)
+
 
 @shared_task(bind=True, acks_late=True)
 def deliver_message(self, message_id: int) -> str:
@@ -35,9 +45,11 @@ def deliver_message(self, message_id: int) -> str:
             )
             return "failed"
         actions.message_release_for_retry(message_id=message_id, detail=_reason(error))
-        countdown = min(2 ** self.request.retries * 5, 600)
+        countdown = delay_for(self.request.retries)
         logger.warning("delivery of message %s failed (%s); retrying in %ss", message_id, error.reason, countdown)
-        raise self.retry(countdown=countdown, exc=error) from error
+        # Our limit, not Celery's default of 3: past that Celery re-raises the
+        # error and the message would sit "queued" for good instead of failed.
+        raise self.retry(countdown=countdown, exc=error, max_retries=settings.UNISONO_DELIVERY_MAX_RETRIES) from error
     actions.message_set_status(message_id=message_id, status=Message.Status.SENT, provider_id=provider_id)
     return "sent"
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
+from celery.signals import task_retry
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
@@ -90,6 +91,51 @@ def test_a_server_error_then_success_sends_once(sms_ticket, agent, twilio_api, d
     assert message.provider_id == SID
     assert message.delivery_attempts == 2
     assert [call.response.status_code for call in twilio_api.calls] == [500, 201]
+
+
+@pytest.fixture
+def retries_seen():
+    """What Celery's own retry machinery decided, as its task_retry signal
+    reports it: the Retry each attempt raised, whose ``when`` is the countdown
+    the broker would hold the next attempt for."""
+    seen: list = []
+
+    def record(sender=None, request=None, reason=None, **kwargs):
+        if getattr(sender, "name", "") == deliver_message.name:
+            seen.append(reason)
+
+    task_retry.connect(record, weak=False)
+    yield seen
+    task_retry.disconnect(record)
+
+
+def test_transient_errors_are_retried_after_5_then_10_seconds(sms_ticket, agent, twilio_api, retries_seen, django_capture_on_commit_callbacks):
+    error = json.loads(payload.__globals__["FIXTURES"].joinpath("api_error_500.json").read_text())
+    twilio_api.post(API_MESSAGES, json=error, status=500)
+    twilio_api.post(API_MESSAGES, json=error, status=503)
+    twilio_api.post(API_MESSAGES, json=CREATED, status=201)
+
+    message = _reply(sms_ticket, agent, django_capture_on_commit_callbacks)
+
+    assert [retry.when for retry in retries_seen] == [5, 10]
+    assert [retry.sig.options["countdown"] for retry in retries_seen] == [5, 10]
+    assert message.status == Message.Status.SENT
+    assert message.delivery_attempts == 3
+
+
+def test_the_last_retry_waits_the_capped_delay_then_the_message_fails_with_the_reason(
+    sms_ticket, agent, twilio_api, retries_seen, settings, django_capture_on_commit_callbacks
+):
+    settings.UNISONO_DELIVERY_MAX_RETRIES = 8
+    error = json.loads(payload.__globals__["FIXTURES"].joinpath("api_error_500.json").read_text())
+    twilio_api.post(API_MESSAGES, json=error, status=500)
+
+    message = _reply(sms_ticket, agent, django_capture_on_commit_callbacks)
+
+    assert [retry.when for retry in retries_seen] == [5, 10, 20, 40, 80, 160, 320, 600]
+    assert message.status == Message.Status.FAILED
+    assert message.delivery_attempts == 9
+    assert len(twilio_api.calls) == 9
 
 
 def test_an_invalid_number_fails_for_good_with_the_code_on_the_ticket(sms_ticket, agent, client, twilio_api, django_capture_on_commit_callbacks):
