@@ -1,4 +1,5 @@
-"""Outbound delivery: stored first, sent after commit, retried with backoff."""
+"""Outbound delivery: stored first, sent after commit, retried with backoff;
+and the sweep that shows the ones nobody could confirm."""
 
 from __future__ import annotations
 
@@ -56,3 +57,10 @@ def deliver_message(self, message_id: int) -> str:
 
 def _reason(error: DeliveryError) -> str:
     return f"{error.code}: {error.reason}" if error.code else error.reason
+
+
+@shared_task
+def sweep_unconfirmed_deliveries() -> int:
+    """Periodic (config/schedule.py): replies stuck in "sending" become
+    "unconfirmed" for an agent to check and send again."""
+    return len(actions.messages_mark_unconfirmed())

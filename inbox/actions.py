@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -394,14 +395,18 @@ def set_status(*, ticket: Ticket, status: str, by: AbstractBaseUser) -> Ticket:
 # --- delivery bookkeeping (called by channels_app.tasks) ------------------------------
 
 # Forward-only: a late, older status never moves a message back.
+# "unconfirmed" is below "sent": a worker that finishes late, or the
+# provider's report, still says what really happened.
 _STATUS_RANK = {
     Message.Status.QUEUED: 0,
     Message.Status.SENDING: 1,
-    Message.Status.SENT: 2,
-    Message.Status.DELIVERED: 3,
-    Message.Status.UNDELIVERED: 3,
-    Message.Status.FAILED: 3,
+    Message.Status.UNCONFIRMED: 2,
+    Message.Status.SENT: 3,
+    Message.Status.DELIVERED: 4,
+    Message.Status.UNDELIVERED: 4,
+    Message.Status.FAILED: 4,
 }
+RETRYABLE_STATUSES = (Message.Status.FAILED, Message.Status.UNCONFIRMED)
 
 
 @transaction.atomic
@@ -413,15 +418,58 @@ def message_claim_for_delivery(*, message_id: int) -> Message | None:
         return None
     message.status = Message.Status.SENDING
     message.delivery_attempts += 1
-    message.save(update_fields=["status", "delivery_attempts"])
+    message.claimed_at = timezone.now()
+    message.save(update_fields=["status", "delivery_attempts", "claimed_at"])
     return message
 
 
 @transaction.atomic
 def message_release_for_retry(*, message_id: int, detail: str) -> None:
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+    """The attempt failed in a way that proves nothing went out: queued again
+    (also if the sweep had meanwhile called it unconfirmed)."""
+    Message.objects.filter(pk=message_id, status__in=[Message.Status.SENDING, Message.Status.UNCONFIRMED]).update(
         status=Message.Status.QUEUED, status_detail=detail[:500]
     )
+
+
+UNCONFIRMED_DETAIL = (
+    "No confirmation from the provider {minutes} minutes after sending began: it may or may not have reached "
+    "the customer. Check before sending it again."
+)
+
+
+def messages_mark_unconfirmed(*, now: datetime | None = None) -> list[int]:
+    """Outbound messages claimed for delivery more than
+    UNISONO_UNCONFIRMED_AFTER_MINUTES ago and still "sending" become
+    "unconfirmed", visibly, so an agent can check and send again (the sweep
+    of channels_app.tasks). Their worker died before or after the provider
+    call, or no status report came: sending again by ourselves could send
+    twice. Returns the ids it marked."""
+    now = now or timezone.now()
+    minutes = settings.UNISONO_UNCONFIRMED_AFTER_MINUTES
+    cutoff = now - timedelta(minutes=minutes)
+    stale = Message.objects.filter(status=Message.Status.SENDING).filter(
+        # Claimed before claimed_at existed: the creation time is all there is.
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+    )
+    marked = []
+    for message_id in stale.values_list("pk", flat=True)[:500]:
+        if _message_mark_unconfirmed(message_id=message_id, cutoff=cutoff, detail=UNCONFIRMED_DETAIL.format(minutes=minutes)):
+            marked.append(message_id)
+    return marked
+
+
+@transaction.atomic
+def _message_mark_unconfirmed(*, message_id: int, cutoff: datetime, detail: str) -> bool:
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message_id)
+    # Re-checked under the lock: the worker may have finished (or re-claimed it) since the scan.
+    if message.status != Message.Status.SENDING or (message.claimed_at or message.created_at) >= cutoff:
+        return False
+    message.status = Message.Status.UNCONFIRMED
+    message.status_detail = detail
+    message.save(update_fields=["status", "status_detail"])
+    _events(message.ticket, (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": detail}))
+    return True
 
 
 @transaction.atomic
@@ -445,10 +493,11 @@ def message_set_status(*, message_id: int, status: str, detail: str = "", provid
 
 @transaction.atomic
 def message_retry(*, message: Message, by: AbstractBaseUser) -> Message:
-    """Send a failed outbound message again (the agent's "retry" button)."""
+    """Send a failed or unconfirmed outbound message again (the agent's
+    "retry" button; for an unconfirmed one, after checking it did not arrive)."""
     message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message.pk)
-    if message.status != Message.Status.FAILED:
-        raise ActionError("Only a failed message can be sent again.")
+    if message.status not in RETRYABLE_STATUSES:
+        raise ActionError("Only a failed or unconfirmed message can be sent again.")
     message.status = Message.Status.QUEUED
     message.status_detail = ""
     message.save(update_fields=["status", "status_detail"])
@@ -756,6 +805,6 @@ def log_call(
 
 def message_provider_status(*, message: Message, status: str, detail: str = "", provider_id: str = "") -> Message:
     """A provider's delivery report for an outbound message (forward-only, see
-    message_set_status). Also settles a message left "sending — unconfirmed"
-    by a worker that died after the provider had it."""
+    message_set_status). Also settles a message left "sending" or
+    "unconfirmed" by a worker that died after the provider had it."""
     return message_set_status(message_id=message.pk, status=status, detail=detail, provider_id=provider_id or None)

@@ -155,10 +155,13 @@ class Message(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         QUEUED = "queued", _("Queued")
-        # A message stays here if the worker died after handing it to the
-        # provider: it is never sent again automatically, the provider's
-        # status callback settles it.
-        SENDING = "sending", _("Sending — unconfirmed")
+        # Claimed by a worker (claimed_at), provider call under way.
+        SENDING = "sending", _("Sending")
+        # Still "sending" UNISONO_UNCONFIRMED_AFTER_MINUTES after the claim:
+        # the worker died before or after the provider had it, or no status
+        # report came. Never sent again automatically; the provider's report
+        # still settles it, and the agent may check and send it again.
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed — check before resending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         UNDELIVERED = "undelivered", _("Undelivered")
@@ -181,6 +184,8 @@ class Message(models.Model):
     # Sent with outbound calls that accept one, so a retried task never sends twice.
     idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
     delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the last delivery attempt claimed it (queued -> sending).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True)
     meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -195,7 +200,11 @@ class Message(models.Model):
                 name="message_unique_channel_provider_id",
             )
         ]
-        indexes = [models.Index(fields=["ticket", "id"], name="message_ticket_id")]
+        indexes = [
+            models.Index(fields=["ticket", "id"], name="message_ticket_id"),
+            # The unconfirmed-delivery sweep: a handful of rows in a table that only grows.
+            models.Index(fields=["claimed_at"], name="message_sending_claimed", condition=Q(status="sending")),
+        ]
 
     def __str__(self) -> str:
         return f"{self.direction} {self.channel} #{self.pk}"

@@ -166,7 +166,7 @@ def test_the_worker_dying_after_twilio_accepted_never_sends_twice(sms_ticket, ag
     assert outbound.send(claimed) == SID
     message.refresh_from_db()
     assert message.status == Message.Status.SENDING
-    assert message.get_status_display() == "Sending — unconfirmed"
+    assert message.get_status_display() == "Sending"
     assert message.provider_id is None
 
     # The broker redelivers the task (acks_late): nothing goes out again.
