@@ -22,7 +22,9 @@ import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
+from channels_app.phone.sms import sms_length
 from inbox.models import Message, Ticket
+from tests.channels_app.phone.sms_length_cases import SMS_LENGTH_CASES
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "e2e0c1a2b4d5e6f70812a3b4c5d6e7f8"
@@ -149,3 +151,26 @@ def test_an_sms_arrives_live_and_the_sms_reply_shows_its_delivery_live(signed_in
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
     assert len(fake_twilio) == 1
     assert not errors, errors
+
+
+def test_the_reply_box_counts_sms_like_the_server_over_the_shared_cases(signed_in_agent, live_url):
+    """static/unisono/sms_counter.js and channels_app/phone/sms.py, run over
+    the same table (tests/channels_app/phone/sms_length_cases.py): a change
+    to one that the other does not follow fails here."""
+    page = signed_in_agent.page
+    assert post_signed(live_url, "/channels/phone/sms/", sms("SM" + "3" * 32, "Can you text me back?")).status_code == 200
+    page.goto(f"{live_url}/inbox/t/{Ticket.objects.get().pk}/")
+    page.wait_for_function("typeof window.unisonoSmsLength === 'function'")
+
+    counted = page.evaluate(
+        "texts => texts.map(text => { const l = window.unisonoSmsLength(text); return [l.encoding, l.units, l.segments]; })",
+        [text for text, *_ in SMS_LENGTH_CASES],
+    )
+
+    expected = [[encoding, units, segments] for _, encoding, units, segments in SMS_LENGTH_CASES]
+    assert counted == expected
+    python = [[length.encoding, length.units, length.segments] for length in (sms_length(text) for text, *_ in SMS_LENGTH_CASES)]
+    assert python == expected
+    # And what the agent reads under the box is that count
+    page.fill("#reply-form textarea[name=body]", "a" * 152 + "^" + "a" * 152)
+    expect(page.locator("#sms-counter")).to_have_text("306 characters (GSM-7) · 3 SMS segments")
