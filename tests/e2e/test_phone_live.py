@@ -26,6 +26,7 @@ from twilio.request_validator import RequestValidator
 from channels_app.phone.sms import sms_length
 from inbox.models import CallbackTask, Message, Ticket
 from tests.channels_app.phone.sms_length_cases import SMS_LENGTH_CASES
+from tests.e2e.conftest import open_live, was_reloaded
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "e2e0c1a2b4d5e6f70812a3b4c5d6e7f8"
@@ -192,14 +193,10 @@ def missed_call(sid: str) -> dict:
 
 def test_a_callback_request_appears_live_on_the_open_queue_and_leaves_it_when_done(signed_in_agent, live_url, new_context):
     page = signed_in_agent.page
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
     # Given the agent on the call-me-back queue, nothing waiting
-    page.goto(f"{live_url}/inbox/callbacks/")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    errors = open_live(page, f"{live_url}/inbox/callbacks/")
     expect(page.locator("#callback-rows")).to_contain_text("No callbacks waiting.")
-    page.evaluate("window.__notReloaded = true")
 
     # When a customer asks for a call back on the website
     customer = new_context().new_page()
@@ -229,23 +226,19 @@ def test_a_callback_request_appears_live_on_the_open_queue_and_leaves_it_when_do
     # Then it leaves the queue live
     expect(row).to_have_count(0, timeout=LIVE_WITHIN_MS)
     expect(page.locator("#callback-rows")).to_contain_text("No callbacks waiting.")
-    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    assert not was_reloaded(page)
     assert not errors, errors
 
 
 def test_a_callback_turns_overdue_on_the_open_queue_when_its_due_time_passes(signed_in_agent, live_url):
     page = signed_in_agent.page
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
 
     # Given a missed call (a callback due in 90 minutes) and the agent on the
     # queue, whose browser clock the test moves on
     assert post_signed(live_url, "/channels/phone/status/", missed_call("CA" + "7" * 32)).status_code == 200
     task = CallbackTask.objects.get()
     page.clock.install()
-    page.goto(f"{live_url}/inbox/callbacks/")
-    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
-    page.evaluate("window.__notReloaded = true")
+    errors = open_live(page, f"{live_url}/inbox/callbacks/")
     row = page.locator(f"#callback-{task.pk}")
     expect(row).not_to_have_class(OVERDUE)
     expect(row.locator(".overdue-badge")).to_be_hidden()
@@ -259,5 +252,5 @@ def test_a_callback_turns_overdue_on_the_open_queue_when_its_due_time_passes(sig
     expect(row).to_have_class(OVERDUE)
     expect(row.locator(".overdue-badge")).to_be_visible()
     expect(row.locator(".overdue-badge")).to_have_text("overdue")
-    assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+    assert not was_reloaded(page)
     assert not errors, errors

@@ -8,37 +8,21 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 from celery.signals import task_retry
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from channels_app.base import Sender
 from channels_app.phone import outbound
 from channels_app.tasks import deliver_message
 from inbox import actions
-from inbox.models import Message, Ticket
+from inbox.models import Message
 from tests.channels_app.phone.conftest import API_MESSAGES, CUSTOMER, OUR_NUMBER, payload, signature
-from tests.factories import inbound
 
 pytestmark = pytest.mark.django_db
 
 STATUS = "/channels/phone/status/"
 CREATED = json.loads(payload.__globals__["FIXTURES"].joinpath("api_message_created.json").read_text())
 SID = CREATED["sid"]
-
-
-@pytest.fixture
-def sms_ticket(queue, twilio_settings) -> Ticket:
-    ticket = actions.receive(inbound(channel="sms", senders=(Sender(kind="phone", value=CUSTOMER),), name="Piet")).message.ticket
-    Ticket.objects.filter(pk=ticket.pk).update(queue=queue)
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-@pytest.fixture
-def twilio_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def _form(call) -> dict:

@@ -12,34 +12,18 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from channels_app.base import Sender
 from channels_app.phone import outbound
 from config.schedule import run_entry
 from inbox import actions
-from inbox.models import Event, Message, Ticket
-from tests.channels_app.phone.conftest import API_MESSAGES, CUSTOMER, FIXTURES, payload
-from tests.factories import inbound
+from inbox.models import Event, Message
+from tests.channels_app.phone.conftest import API_MESSAGES, FIXTURES, payload
 
 CREATED = json.loads((FIXTURES / "api_message_created.json").read_text())
 SID = CREATED["sid"]
-
-
-@pytest.fixture
-def sms_ticket(queue, twilio_settings) -> Ticket:
-    ticket = actions.receive(inbound(channel="sms", senders=(Sender(kind="phone", value=CUSTOMER),), name="Piet")).message.ticket
-    Ticket.objects.filter(pk=ticket.pk).update(queue=queue)
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-@pytest.fixture
-def twilio_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def _queued_reply(ticket, agent, capture) -> Message:
