@@ -44,6 +44,10 @@ class InboundMessage:
     # An explicit ticket reference the adapter vouches for (the customer's signed link).
     ticket_reference: str = ""
     consent_follow_up: bool = False
+    # The provider vouches that the sender withheld every way to reach them (a
+    # call from a withheld number): ``senders`` is empty and the message lands
+    # on a new customer without identities instead of being refused.
+    unidentified: bool = False
     meta: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
 
@@ -66,7 +70,7 @@ class DeliveryUnconfirmed(Exception):
     """The provider may have delivered the message, but could not confirm it
     (an earlier attempt ended unknown and the provider now refuses a second
     copy). Sending again could post it twice and failing it would be untrue:
-    the message stays "sending, unconfirmed" with ``reason`` for the agent."""
+    the message becomes "unconfirmed" with ``reason`` for the agent."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)

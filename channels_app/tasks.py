@@ -1,4 +1,5 @@
-"""Outbound delivery: stored first, sent after commit, retried with backoff."""
+"""Outbound delivery: stored first, sent after commit, retried with backoff;
+and the sweep that shows the ones nobody could confirm."""
 
 from __future__ import annotations
 
@@ -17,6 +18,16 @@ from inbox.models import Message
 
 logger = logging.getLogger(__name__)
 
+RETRY_FIRST_DELAY_SECONDS = 5
+RETRY_MAX_DELAY_SECONDS = 600
+
+
+def delay_for(retries: int) -> int:
+    """Seconds before the next attempt, after ``retries`` retries so far:
+    5, 10, 20, 40... doubling, never more than 10 minutes (a provider that is
+    down for a while is not hammered, a blip costs seconds)."""
+    return min(2**retries * RETRY_FIRST_DELAY_SECONDS, RETRY_MAX_DELAY_SECONDS)
+
 
 @shared_task(bind=True, acks_late=True)
 def deliver_message(self, message_id: int) -> str:
@@ -31,8 +42,8 @@ def deliver_message(self, message_id: int) -> str:
     try:
         provider_id = outbound_for(message.channel).send(message)
     except DeliveryUnconfirmed as error:
-        # Maybe delivered: neither sent again nor called failed (the agent checks).
-        actions.message_set_status(message_id=message_id, status=Message.Status.SENDING, detail=error.reason)
+        # Maybe delivered: neither sent again nor called failed; "unconfirmed" at once (the agent checks).
+        actions.message_set_status(message_id=message_id, status=Message.Status.UNCONFIRMED, detail=error.reason)
         logger.warning("delivery of message %s unconfirmed: %s", message_id, error.reason)
         return "unconfirmed"
     except DeliveryError as error:
@@ -46,7 +57,9 @@ def deliver_message(self, message_id: int) -> str:
         actions.message_release_for_retry(message_id=message_id, detail=_reason(error), next_attempt_at=next_attempt_at)
         countdown = max(1, math.ceil((next_attempt_at - timezone.now()).total_seconds()))
         logger.warning("delivery of message %s failed (%s); retrying in %ss", message_id, error.reason, countdown)
-        raise self.retry(countdown=countdown, exc=error) from error
+        # Our limit, not Celery's default of 3: past that Celery re-raises the
+        # error and the message would sit "queued" for good instead of failed.
+        raise self.retry(countdown=countdown, exc=error, max_retries=settings.UNISONO_DELIVERY_MAX_RETRIES) from error
     actions.message_set_status(message_id=message_id, status=Message.Status.SENT, provider_id=provider_id)
     return "sent"
 
@@ -57,12 +70,19 @@ MAX_RETRY_WAIT = timedelta(hours=1)
 
 def _next_attempt_at(error: DeliveryError, *, retries: int) -> datetime:
     """The provider's reset time (a second after it) when it gave one, else
-    exponential backoff: 5 s, 10 s, 20 s ... up to 10 minutes."""
+    the backoff of ``delay_for``."""
     now = timezone.now()
     if error.retry_at is not None:
         return min(max(error.retry_at + timedelta(seconds=1), now + timedelta(seconds=1)), now + MAX_RETRY_WAIT)
-    return now + timedelta(seconds=min(2 ** retries * 5, 600))
+    return now + timedelta(seconds=delay_for(retries))
 
 
 def _reason(error: DeliveryError) -> str:
     return f"{error.code}: {error.reason}" if error.code else error.reason
+
+
+@shared_task
+def sweep_unconfirmed_deliveries() -> int:
+    """Periodic (config/schedule.py): replies stuck in "sending" become
+    "unconfirmed" for an agent to check and send again."""
+    return len(actions.messages_mark_unconfirmed())

@@ -31,6 +31,8 @@ def beat_schedule(*, x_poll_seconds: int, care_check_seconds: int = 60) -> dict:
         "audit-findings": {"task": "audit.tasks.run_audit", "schedule": 3600.0},
         "audit-scores": {"task": "audit.tasks.refresh_scores", "schedule": 600.0},
         "audit-scores-full": {"task": "audit.tasks.recompute_scores", "schedule": 86400.0},
+        # Replies stuck in "sending" (worker died, no status report) become "unconfirmed".
+        "delivery-unconfirmed": {"task": "channels_app.tasks.sweep_unconfirmed_deliveries", "schedule": 60.0},
     }
 
 

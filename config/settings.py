@@ -254,6 +254,10 @@ UNISONO_FORM_THROTTLE_PER_CONTACT_DAY = env_int("UNISONO_FORM_THROTTLE_PER_CONTA
 UNISONO_FORM_THROTTLE_CALLBACKS_PER_NUMBER_DAY = env_int("UNISONO_FORM_THROTTLE_CALLBACKS_PER_NUMBER_DAY", 3)
 UNISONO_TEAM_NAME = env_str("UNISONO_TEAM_NAME", "The customer care team")  # signs replies sent by email
 UNISONO_DELIVERY_MAX_RETRIES = env_int("UNISONO_DELIVERY_MAX_RETRIES", 6)
+# A reply still "sending" this long after a worker claimed it is shown as
+# unconfirmed (the worker died, or no status report came) so an agent can act.
+# Far above one provider call (15 s timeout), so a live send is never caught.
+UNISONO_UNCONFIRMED_AFTER_MINUTES = env_int("UNISONO_UNCONFIRMED_AFTER_MINUTES", 15)
 
 # Phone & SMS (Twilio or a Twilio-compatible provider). Without credentials the
 # channel shows as not configured and its webhooks answer 503.

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import normalize_newlines
 from django.utils.dateparse import parse_datetime
@@ -192,6 +193,10 @@ def _customer_for(inbound: InboundMessage) -> Customer:
     is never moved (merging customers is a deliberate act)."""
     normalised = [(sender, normalise(sender.kind, sender.value)) for sender in inbound.senders]
     if not normalised:
+        if inbound.unidentified:
+            # A withheld caller: a customer of their own. Two anonymous calls
+            # may be two people, and must not share a history.
+            return Customer.objects.create(name=inbound.name.strip()[:200])
         raise ActionError("An inbound message needs at least one way to reach the customer.")
     for _attempt in range(3):
         try:
@@ -395,14 +400,18 @@ def set_status(*, ticket: Ticket, status: str, by: AbstractBaseUser) -> Ticket:
 # --- delivery bookkeeping (called by channels_app.tasks) ------------------------------
 
 # Forward-only: a late, older status never moves a message back.
+# "unconfirmed" is below "sent": a worker that finishes late, or the
+# provider's report, still says what really happened.
 _STATUS_RANK = {
     Message.Status.QUEUED: 0,
     Message.Status.SENDING: 1,
-    Message.Status.SENT: 2,
-    Message.Status.DELIVERED: 3,
-    Message.Status.UNDELIVERED: 3,
-    Message.Status.FAILED: 3,
+    Message.Status.UNCONFIRMED: 2,
+    Message.Status.SENT: 3,
+    Message.Status.DELIVERED: 4,
+    Message.Status.UNDELIVERED: 4,
+    Message.Status.FAILED: 4,
 }
+RETRYABLE_STATUSES = (Message.Status.FAILED, Message.Status.UNCONFIRMED)
 
 
 @transaction.atomic
@@ -414,17 +423,59 @@ def message_claim_for_delivery(*, message_id: int) -> Message | None:
         return None
     message.status = Message.Status.SENDING
     message.delivery_attempts += 1
-    message.save(update_fields=["status", "delivery_attempts"])
+    message.claimed_at = timezone.now()
+    message.save(update_fields=["status", "delivery_attempts", "claimed_at"])
     return message
 
 
 @transaction.atomic
 def message_release_for_retry(*, message_id: int, detail: str, next_attempt_at: datetime | None = None) -> None:
-    """Back to the queue after an attempt that may succeed later; the agent
-    sees why and, with ``next_attempt_at``, when the next attempt is."""
-    Message.objects.filter(pk=message_id, status=Message.Status.SENDING).update(
+    """The attempt failed in a way that proves nothing went out: queued again
+    (also if the sweep had meanwhile called it unconfirmed). The agent sees why
+    and, with ``next_attempt_at``, when the next attempt is."""
+    Message.objects.filter(pk=message_id, status__in=[Message.Status.SENDING, Message.Status.UNCONFIRMED]).update(
         status=Message.Status.QUEUED, status_detail=detail[:500], next_attempt_at=next_attempt_at
     )
+
+
+UNCONFIRMED_DETAIL = (
+    "No confirmation from the provider {minutes} minutes after sending began: it may or may not have reached "
+    "the customer. Check before sending it again."
+)
+
+
+def messages_mark_unconfirmed(*, now: datetime | None = None) -> list[int]:
+    """Outbound messages claimed for delivery more than
+    UNISONO_UNCONFIRMED_AFTER_MINUTES ago and still "sending" become
+    "unconfirmed", visibly, so an agent can check and send again (the sweep
+    of channels_app.tasks). Their worker died before or after the provider
+    call, or no status report came: sending again by ourselves could send
+    twice. Returns the ids it marked."""
+    now = now or timezone.now()
+    minutes = settings.UNISONO_UNCONFIRMED_AFTER_MINUTES
+    cutoff = now - timedelta(minutes=minutes)
+    stale = Message.objects.filter(status=Message.Status.SENDING).filter(
+        # Claimed before claimed_at existed: the creation time is all there is.
+        Q(claimed_at__lt=cutoff) | Q(claimed_at__isnull=True, created_at__lt=cutoff)
+    )
+    marked = []
+    for message_id in stale.values_list("pk", flat=True)[:500]:
+        if _message_mark_unconfirmed(message_id=message_id, cutoff=cutoff, detail=UNCONFIRMED_DETAIL.format(minutes=minutes)):
+            marked.append(message_id)
+    return marked
+
+
+@transaction.atomic
+def _message_mark_unconfirmed(*, message_id: int, cutoff: datetime, detail: str) -> bool:
+    message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message_id)
+    # Re-checked under the lock: the worker may have finished (or re-claimed it) since the scan.
+    if message.status != Message.Status.SENDING or (message.claimed_at or message.created_at) >= cutoff:
+        return False
+    message.status = Message.Status.UNCONFIRMED
+    message.status_detail = detail
+    message.save(update_fields=["status", "status_detail"])
+    _events(message.ticket, (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": detail}))
+    return True
 
 
 @transaction.atomic
@@ -451,10 +502,11 @@ def message_set_status(*, message_id: int, status: str, detail: str = "", provid
 
 @transaction.atomic
 def message_retry(*, message: Message, by: AbstractBaseUser) -> Message:
-    """Send a failed outbound message again (the agent's "retry" button)."""
+    """Send a failed or unconfirmed outbound message again (the agent's
+    "retry" button; for an unconfirmed one, after checking it did not arrive)."""
     message = Message.objects.select_for_update(of=("self",)).select_related("ticket").get(pk=message.pk)
-    if message.status != Message.Status.FAILED:
-        raise ActionError("Only a failed message can be sent again.")
+    if message.status not in RETRYABLE_STATUSES:
+        raise ActionError("Only a failed or unconfirmed message can be sent again.")
     message.status = Message.Status.QUEUED
     message.status_detail = ""
     message.save(update_fields=["status", "status_detail"])
@@ -559,17 +611,26 @@ def call_body(call: dict) -> str:
         head = f"Outbound call: {head.lower()}"
     elif call.get("logged"):
         head = f"Inbound call: {head.lower()}"
+    caller = call.get("caller", "")
+    if caller == "withheld":
+        head += " from a withheld number"
+    elif caller.startswith("unrecognised:"):
+        head += f" from caller id {caller.removeprefix('unrecognised:')!r}"
     if duration not in (None, ""):
         head += f" ({_duration_text(duration)})"
     if outcome == "missed" and call.get("status"):
         head += f" — {call['status'].replace('-', ' ')}"
     lines = [head + "."]
+    if caller:
+        lines.append("No number to call back.")
     if call.get("summary"):
         lines.append(call["summary"])
     if transcript.get("text"):
         lines.append(f"Transcript: {transcript['text']}")
     elif transcript.get("status") == "failed":
-        lines.append("Transcript: not available (transcription failed).")
+        # The provider could not transcribe it (too short, too long, unclear):
+        # the recording is still there, and says what the transcript would have.
+        lines.append("No transcript (transcription failed): listen to the recording.")
     elif recording:
         lines.append("Transcript: not yet available.")
     if recording.get("url"):
@@ -617,11 +678,31 @@ def _merge_call_details(*, message_id: int, call: dict) -> Message:
     message.body = body
     message.save(update_fields=["meta", "body"])
     # message.status makes open pages fetch the message again.
-    _events(
-        message.ticket,
+    entries = [
         (Event.Type.MESSAGE_STATUS, {"message": message.pk, "status": message.status, "status_detail": message.status_detail, "updated": "call"}),
-    )
+    ]
+    if merged.get("outcome") == "voicemail":
+        entries += _close_missed_call_task(message=message)
+    _events(message.ticket, *entries)
     return message
+
+
+def _close_missed_call_task(*, message: Message) -> list[tuple[str, dict]]:
+    """The call's status report came before its voicemail and opened a
+    missed-call task; the caller did leave a message, which is answered like
+    any other (a voicemail that came first never opens one). Closed, not
+    deleted: an agent may have it open; done_by stays empty (nobody called)."""
+    task = (
+        CallbackTask.objects.select_for_update()
+        .filter(request_message=message, source=CallbackTask.Source.MISSED_CALL, status=CallbackTask.Status.OPEN)
+        .first()
+    )
+    if task is None:
+        return []
+    task.status = CallbackTask.Status.DONE
+    task.done_at = timezone.now()
+    task.save(update_fields=["status", "done_at"])
+    return [(Event.Type.CALLBACK_UPDATED, {**callback_payload(task), "closed_by": "voicemail"})]
 
 
 @transaction.atomic
@@ -733,6 +814,6 @@ def log_call(
 
 def message_provider_status(*, message: Message, status: str, detail: str = "", provider_id: str = "") -> Message:
     """A provider's delivery report for an outbound message (forward-only, see
-    message_set_status). Also settles a message left "sending — unconfirmed"
-    by a worker that died after the provider had it."""
+    message_set_status). Also settles a message left "sending" or
+    "unconfirmed" by a worker that died after the provider had it."""
     return message_set_status(message_id=message.pk, status=status, detail=detail, provider_id=provider_id or None)

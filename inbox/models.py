@@ -155,10 +155,13 @@ class Message(models.Model):
     class Status(models.TextChoices):
         RECEIVED = "received", _("Received")
         QUEUED = "queued", _("Queued")
-        # A message stays here if the worker died after handing it to the
-        # provider: it is never sent again automatically, the provider's
-        # status callback settles it.
-        SENDING = "sending", _("Sending — unconfirmed")
+        # Claimed by a worker (claimed_at), provider call under way.
+        SENDING = "sending", _("Sending")
+        # Still "sending" UNISONO_UNCONFIRMED_AFTER_MINUTES after the claim:
+        # the worker died before or after the provider had it, or no status
+        # report came. Never sent again automatically; the provider's report
+        # still settles it, and the agent may check and send it again.
+        UNCONFIRMED = "unconfirmed", _("Unconfirmed — check before resending")
         SENT = "sent", _("Sent")
         DELIVERED = "delivered", _("Delivered")
         UNDELIVERED = "undelivered", _("Undelivered")
@@ -186,6 +189,8 @@ class Message(models.Model):
     # While a retry is pending: when the delivery task tries again (the
     # provider's reset time after a rate limit, else the backoff).
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # When the last delivery attempt claimed it (queued -> sending).
+    claimed_at = models.DateTimeField(null=True, blank=True)
     language = models.CharField(max_length=8, blank=True)
     meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -205,6 +210,8 @@ class Message(models.Model):
             # threading.find_ticket looks a customer's conversation up by it; most rows have none.
             models.Index(fields=["channel", "conversation"], name="message_conversation",
                          condition=~Q(conversation="")),
+            # The unconfirmed-delivery sweep: a handful of rows in a table that only grows.
+            models.Index(fields=["claimed_at"], name="message_sending_claimed", condition=Q(status="sending")),
         ]
 
     def __str__(self) -> str:

@@ -30,13 +30,16 @@ ROWS_TARGET = "callback-rows"
 @require_GET
 @staff_required
 def callback_queue(request: HttpRequest) -> HttpResponse:
-    """Open callbacks, the most urgent first; the rows re-render every 30 s
-    (htmx) so new requests appear and overdue ones turn red while it is open."""
+    """Open callbacks, the most urgent first. Live while it is open
+    (static/unisono/live.js): a callback.updated frame re-fetches the rows
+    (this view, HX-Target callback-rows), and each row turns overdue in the
+    browser when its due time passes."""
     after = request.GET.get("after", "")
     if after and not after.isdigit():
         return render(request, "inbox/callbacks.html", {"error": gettext("This page link is not valid; start from the first page."), "tasks": []}, status=400)
+    last_event_id = selectors.latest_event_id()  # before the rows: see latest_event_id
     tasks, next_after = selectors.callback_queue(user=request.user, after_id=int(after) if after else None, size=PAGE_SIZE)
-    context = {"tasks": tasks, "next_after": next_after, "after": after, "now": timezone.now()}
+    context = {"tasks": tasks, "next_after": next_after, "after": after, "now": timezone.now(), "last_event_id": last_event_id}
     if request.headers.get("HX-Target") == ROWS_TARGET:
         return render(request, "inbox/_callback_rows.html", context)
     return render(request, "inbox/callbacks.html", context)

@@ -23,6 +23,12 @@ from inbox.models import Channel, Message
 SIGNATURE_HEADER = "X-Twilio-Signature"
 MAX_MEDIA = 10  # Twilio allows at most 10 media per MMS
 
+WITHHELD_CALLER_IDS = {
+    "anonymous", "restricted", "unknown", "unavailable", "blocked", "private", "withheld",
+    # The same words on a keypad (ANONYMOUS, RESTRICTED, UNKNOWN, BLOCKED, UNAVAILABLE).
+    "+266696687", "+7378742833", "+8656696", "+2562533", "+86282452253",
+}
+
 # A call that ended without anyone (or any voicemail) taking it.
 MISSED_CALL_STATUSES = {"busy", "no-answer", "canceled", "failed"}
 FINAL_CALL_STATUSES = MISSED_CALL_STATUSES | {"completed"}
@@ -89,6 +95,28 @@ def caller(data: QueryDict) -> str:
         raise BadPayload(f"From {raw!r}: {error}") from None
 
 
+def is_withheld(raw: str) -> bool:
+    """Whether ``From`` says the caller withheld their number. Twilio sends
+    the network's word for it, or (older calls, <Dial> legs) that word spelled
+    on a phone keypad: +266696687 is ANONYMOUS, +7378742833 RESTRICTED."""
+    value = raw.strip().lower()
+    return value in WITHHELD_CALLER_IDS or "+" + value.lstrip("+") in WITHHELD_CALLER_IDS
+
+
+def call_caller(data: QueryDict) -> str | None:
+    """The caller's number in E.164, or None when there is none we could call
+    back: withheld, or a caller id that is not a phone number. A call comes
+    in either way; refusing its webhooks would only make the provider log
+    errors and hang up on a customer who may still leave a voicemail."""
+    raw = _required(data, "From")
+    if is_withheld(raw):
+        return None
+    try:
+        return normalise_phone(raw)
+    except InvalidIdentity:
+        return None
+
+
 def _media(data: QueryDict) -> list[dict]:
     try:
         count = min(int(data.get("NumMedia", "0") or 0), MAX_MEDIA)
@@ -149,18 +177,26 @@ def _seconds(data: QueryDict, name: str) -> int | None:
 
 def _call_inbound(data: QueryDict, call: dict, *, callback: dict | None = None) -> InboundMessage:
     call_sid = _required(data, "CallSid")
-    number = caller(data)
+    number = call_caller(data)
     call = {"sid": call_sid, "direction": "in", "to": data.get("To", ""), **call}
     meta: dict = {"call": call}
-    if callback is not None:
+    if number is None:
+        # Nobody to call back: no identity, no callback task. The call is
+        # still a message (a voicemail may say who it was) on a ticket of its
+        # own: two withheld callers are not one customer.
+        raw = data.get("From", "").strip()
+        call["caller"] = "withheld" if is_withheld(raw) else f"unrecognised:{raw[:40]}"
+    elif callback is not None:
         meta["callback"] = callback
+    body = actions.call_body(call)
     return InboundMessage(
         channel=Channel.PHONE,
         # One message per call: the recording, its transcription and a
         # missed-call report all land on (phone, CallSid).
         provider_id=call_sid,
-        body=actions.call_body(call),
-        senders=(Sender(kind="phone", value=number),),
+        body=body,
+        senders=(Sender(kind="phone", value=number),) if number else (),
+        unidentified=number is None,
         received_at=timezone.now(),
         meta=meta,
         raw=data.dict(),
@@ -194,9 +230,11 @@ def is_transcription(data: QueryDict) -> bool:
 
 def missed_call_inbound(data: QueryDict) -> InboundMessage | None:
     """A call status report: an inbound call that ended without being taken
-    becomes a missed-call message with a callback task; None otherwise. A
-    'completed' call that left a voicemail already has its message, so
-    receive() finds it and opens no task."""
+    becomes a missed-call message with a callback task (none when the number
+    was withheld); None otherwise. A 'completed' call that left a voicemail
+    already has its message, so receive() finds it and opens no task; a
+    voicemail that arrives after this report closes the task
+    (inbox.actions.record_call): either order ends the same."""
     status = _required(data, "CallStatus")
     if data.get("Direction", "inbound") != "inbound" or status not in FINAL_CALL_STATUSES:
         return None

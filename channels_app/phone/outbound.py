@@ -5,8 +5,9 @@ Called by channels_app.tasks.deliver_message after the message was claimed
 idempotency key for creating messages, so the message's own key travels in
 the StatusCallback URL instead: if the worker dies after Twilio accepted the
 message but before we stored its sid, Twilio's status report still finds our
-message and settles it. A message in that state stays "sending — unconfirmed"
-and is never sent again automatically.
+message and settles it. A message in that state stays "sending", then
+"unconfirmed" (inbox.actions.messages_mark_unconfirmed), and is never sent
+again automatically: the agent checks and may send it again.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ TRANSIENT_HTTP = {429}
 class UnconfirmedSend(Exception):
     """The request may have reached Twilio but no answer came back. Not a
     DeliveryError on purpose: retrying could send twice, so the message stays
-    "sending — unconfirmed" until Twilio's status report settles it."""
+    "sending" (later "unconfirmed") until Twilio's status report settles it."""
 
 
 def is_configured() -> bool:

@@ -57,13 +57,11 @@ def twilio_webhook(view: Callable[[HttpRequest], HttpResponse]) -> Callable[[Htt
 def voice(request: HttpRequest) -> HttpResponse:
     """An incoming call: greet in the number's language and take a voicemail."""
     called = request.POST.get("To", "")
-    try:
-        inbound.caller(request.POST)
-    except inbound.BadPayload:
-        # Withheld or unknown caller id: a voicemail we could never return.
-        return _twiml(twiml.no_caller_id(called_number=called))
+    # A withheld number still gets the voicemail: the message may say who it
+    # is and how to reach them; the greeting just promises no call back.
+    withheld = inbound.call_caller(request.POST) is None
     recording_url = config.webhook_url("phone:recording", request=request)
-    return _twiml(twiml.voicemail(called_number=called, recording_url=recording_url))
+    return _twiml(twiml.voicemail(called_number=called, recording_url=recording_url, withheld=withheld))
 
 
 @twilio_webhook
@@ -77,7 +75,7 @@ def recording(request: HttpRequest) -> HttpResponse:
     actions.record_call(inbound=inbound.recording_inbound(data))
     if transcription:
         return _twiml(twiml.empty())
-    return _twiml(twiml.thanks(called_number=data.get("To", "")))
+    return _twiml(twiml.thanks(called_number=data.get("To", ""), withheld=inbound.call_caller(data) is None))
 
 
 @twilio_webhook

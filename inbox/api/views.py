@@ -195,7 +195,7 @@ class MessageViewSet(StaffAPIMixin, viewsets.GenericViewSet):
         return Message.objects.filter(ticket__in=tickets_visible_to(self.request.user)).select_related("ticket")
 
     @extend_schema(
-        summary="Send a failed outbound message again",
+        summary="Send a failed or unconfirmed outbound message again",
         request=None,
         responses={200: MessageSerializer, 400: ERROR_400, 404: OpenApiResponse(ErrorSerializer, description="No such message on a ticket you may see.")},
     )

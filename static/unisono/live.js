@@ -7,8 +7,10 @@
  * so a socket that drops resumes after the last event id it saw and gets what
  * it missed, in order. Plain JS, no build step.
  *
+ * Pages: the ticket list, a ticket, and the call-me-back queue (callbacks).
+ *
  * Contract (DESIGN.md, inbox/consumers.py):
- *   server: {id, type: ticket.created|ticket.updated|message.created|message.status|ticket.sla, ticket, data}
+ *   server: {id, type: ticket.created|ticket.updated|message.created|message.status|ticket.sla|callback.updated, ticket, data}
  *           {type: presence|subscribed|resumed|reload|permissions|error, ...}
  *   client: {type: resume, after} {type: subscribe, ticket} {type: presence, ticket, state}
  */
@@ -18,7 +20,7 @@
   var config = document.getElementById("inbox-live");
   if (!config) return;
 
-  var PAGE = config.dataset.page; // "list" | "ticket"
+  var PAGE = config.dataset.page; // "list" | "ticket" | "callbacks"
   var ME = parseInt(config.dataset.user, 10);
   var TICKET = config.dataset.ticket ? parseInt(config.dataset.ticket, 10) : null;
   var TICKET_URL = config.dataset.ticketUrl || "";
@@ -189,6 +191,11 @@
   }
 
   function onEvent(frame) {
+    if (PAGE === "callbacks") {
+      // A callback opened, done or closed by a voicemail: the server renders the rows again.
+      if (frame.type === "callback.updated") callbacks.refresh();
+      return;
+    }
     if (frame.type === "ticket.sla") slaAlert(frame);
     if (PAGE === "list") {
       if (frame.type === "ticket.created" || frame.type === "ticket.updated" || frame.type === "message.created" || frame.type === "ticket.sla") {
@@ -214,6 +221,8 @@
   function onPermissions() {
     if (PAGE === "ticket") {
       send({ type: "subscribe", ticket: TICKET }); // answers "subscribed" or a forbidden error
+    } else if (PAGE === "callbacks") {
+      callbacks.refresh();
     } else {
       list.reloadResults();
     }
@@ -382,6 +391,71 @@
             if (results) results.innerHTML = html;
           });
       });
+    },
+  };
+
+  // --- the call-me-back queue -----------------------------------------------------------
+  // Rows come from the server (new, done, reordered); "overdue" is only time
+  // passing, so the browser marks it itself when a row's data-due passes, on
+  // the server's clock (data-now at render) rather than this computer's.
+  var callbacks = {
+    body: document.getElementById("callback-rows"),
+    timer: null,
+    dueTimer: null,
+    skew: 0, // server clock minus this clock, in ms
+
+    init: function () {
+      if (!callbacks.body) return;
+      var serverNow = Date.parse(callbacks.body.dataset.now || "");
+      if (!isNaN(serverNow)) callbacks.skew = serverNow - Date.now();
+      callbacks.markOverdue();
+      // Timers sleep in a background tab: catch up when it is shown again.
+      document.addEventListener("visibilitychange", callbacks.markOverdue);
+    },
+
+    refresh: function () {
+      // Several frames (a resume replays many) become one request.
+      if (!callbacks.timer) callbacks.timer = setTimeout(callbacks.fetch, 50);
+    },
+
+    fetch: function () {
+      callbacks.timer = null;
+      queue(function () {
+        return fetch(location.href, { headers: { "HX-Request": "true", "HX-Target": "callback-rows" }, credentials: "same-origin" })
+          .then(function (response) {
+            return response.ok ? response.text() : Promise.reject(new Error("callbacks answered " + response.status));
+          })
+          .then(function (html) {
+            var before = {};
+            callbacks.body.querySelectorAll("tr.callback-row").forEach(function (row) { before[row.id] = true; });
+            callbacks.body.innerHTML = html;
+            callbacks.body.querySelectorAll("tr.callback-row").forEach(function (row) {
+              if (!before[row.id]) flash(row);
+            });
+            callbacks.markOverdue();
+          });
+      });
+    },
+
+    markOverdue: function () {
+      if (!callbacks.body) return;
+      var now = Date.now() + callbacks.skew;
+      var next = Infinity;
+      callbacks.body.querySelectorAll("tr.callback-row[data-due]").forEach(function (row) {
+        var due = Date.parse(row.dataset.due);
+        if (isNaN(due)) return;
+        var overdue = due <= now;
+        row.classList.toggle("overdue", overdue);
+        var badge = row.querySelector(".overdue-badge");
+        if (badge) badge.hidden = !overdue;
+        if (!overdue && due < next) next = due;
+      });
+      clearTimeout(callbacks.dueTimer);
+      callbacks.dueTimer = null;
+      if (next !== Infinity) {
+        // setTimeout overflows past ~24.8 days: wake up and look again then.
+        callbacks.dueTimer = setTimeout(callbacks.markOverdue, Math.min(next - now + 50, 0x7fffffff));
+      }
     },
   };
 
@@ -759,6 +833,7 @@
   }
 
   if (PAGE === "list") sortByUrgency();
+  if (PAGE === "callbacks") callbacks.init();
   tickCountdowns();
   setInterval(tickCountdowns, 15000);
 

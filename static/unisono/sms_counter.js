@@ -1,24 +1,49 @@
 /* SMS length and segment count under the reply box, while "SMS" is the channel.
  * The same sums as channels_app/phone/sms.py: GSM-7 160 per message, 153 per
  * segment (extension characters count twice); anything outside GSM-7 makes
- * the whole message UCS-2: 70, 67 per segment (UTF-16 units). */
+ * the whole message UCS-2: 70, 67 per segment (UTF-16 units). A character
+ * is never split between two segments. tests/e2e/test_phone_live.py checks it
+ * against the Python over one table of cases. */
 (function () {
   "use strict";
   var BASIC = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?" +
     "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
   var EXTENSION = "\f^{}\\[~]|€";
 
-  function smsLength(text) {
-    var units = 0, gsm = true, i, ch;
+  // Units per character: GSM-7 septets (2 for an escaped one), or UTF-16
+  // units (2 for a surrogate pair); null when the text is not GSM-7.
+  function widths(text, gsm) {
+    var result = [], i, ch, code;
     for (i = 0; i < text.length; i++) {
       ch = text.charAt(i);
-      if (BASIC.indexOf(ch) !== -1) units += 1;
-      else if (EXTENSION.indexOf(ch) !== -1) units += 2;
-      else { gsm = false; break; }
+      if (gsm) {
+        if (BASIC.indexOf(ch) !== -1) result.push(1);
+        else if (EXTENSION.indexOf(ch) !== -1) result.push(2);
+        else return null;
+      } else {
+        code = text.charCodeAt(i);
+        if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) { result.push(2); i++; }
+        else result.push(1);
+      }
     }
-    var single = 160, multi = 153;
-    if (!gsm) { units = text.length; single = 70; multi = 67; } // JS strings are UTF-16 already
-    var segments = units === 0 ? 0 : (units <= single ? 1 : Math.ceil(units / multi));
+    return result;
+  }
+
+  function smsLength(text) {
+    var sizes = widths(text, true), gsm = sizes !== null;
+    if (!gsm) sizes = widths(text, false);
+    var single = gsm ? 160 : 70, multi = gsm ? 153 : 67, units = 0, segments, used, i;
+    for (i = 0; i < sizes.length; i++) units += sizes[i];
+    if (units <= single) {
+      segments = units === 0 ? 0 : 1;
+    } else {
+      // A character is never split between segments (as in sms.py).
+      segments = 1; used = 0;
+      for (i = 0; i < sizes.length; i++) {
+        if (used + sizes[i] > multi) { segments += 1; used = 0; }
+        used += sizes[i];
+      }
+    }
     return { encoding: gsm ? "GSM-7" : "UCS-2", units: units, segments: segments };
   }
 

@@ -6,7 +6,7 @@ import pytest
 from django.core import mail
 
 from channels_app.base import Sender
-from channels_app.tasks import deliver_message
+from channels_app.tasks import deliver_message, delay_for
 from inbox import actions
 from inbox.models import Message, Ticket
 from tests.channels_app import flaky_mail
@@ -82,3 +82,11 @@ def test_a_permanent_failure_is_not_retried(queue, agent, flaky, django_capture_
     assert "no email address" in message.status_detail
     assert message.delivery_attempts == 1
     assert flaky["seen"] == 0
+
+
+@pytest.mark.parametrize(
+    ("retries", "seconds"),
+    [(0, 5), (1, 10), (2, 20), (3, 40), (4, 80), (5, 160), (6, 320), (7, 600), (8, 600), (30, 600)],
+)
+def test_the_backoff_doubles_from_five_seconds_up_to_ten_minutes(retries, seconds):
+    assert delay_for(retries) == seconds

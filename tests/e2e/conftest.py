@@ -23,6 +23,7 @@ import pytest
 from channels.testing import ChannelsLiveServerTestCase
 from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from playwright.sync_api import expect
 
 from tests.factories import QueueFactory, UserFactory
 
@@ -155,3 +156,19 @@ def signed_in_agent(new_context, live_url, agent_user) -> SignedIn:
     page.on("dialog", lambda dialog: (signed_in.dialogs.append(dialog.message), dialog.dismiss()))
     yield signed_in
     assert not signed_in.dialogs, f"a JavaScript dialog opened: {signed_in.dialogs}"
+
+
+def open_live(page, url: str) -> list[str]:
+    """Open an inbox page and wait until its websocket is live. Returns the
+    list the page's JavaScript errors collect in; marks the page so that
+    ``was_reloaded`` can tell a live update from a reload."""
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
+    page.evaluate("window.__notReloaded = true")
+    return errors
+
+
+def was_reloaded(page) -> bool:
+    return not page.evaluate("window.__notReloaded === true")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,7 +23,10 @@ import requests
 from playwright.sync_api import expect
 from twilio.request_validator import RequestValidator
 
-from inbox.models import Message, Ticket
+from channels_app.phone.sms import sms_length
+from inbox.models import CallbackTask, Message, Ticket
+from tests.channels_app.phone.sms_length_cases import SMS_LENGTH_CASES
+from tests.e2e.conftest import open_live, was_reloaded
 
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
 AUTH_TOKEN = "e2e0c1a2b4d5e6f70812a3b4c5d6e7f8"
@@ -148,4 +152,105 @@ def test_an_sms_arrives_live_and_the_sms_reply_shows_its_delivery_live(signed_in
     expect(badge).to_have_text("Delivered", timeout=LIVE_WITHIN_MS)
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
     assert len(fake_twilio) == 1
+    assert not errors, errors
+
+
+def test_the_reply_box_counts_sms_like_the_server_over_the_shared_cases(signed_in_agent, live_url):
+    """static/unisono/sms_counter.js and channels_app/phone/sms.py, run over
+    the same table (tests/channels_app/phone/sms_length_cases.py): a change
+    to one that the other does not follow fails here."""
+    page = signed_in_agent.page
+    assert post_signed(live_url, "/channels/phone/sms/", sms("SM" + "3" * 32, "Can you text me back?")).status_code == 200
+    page.goto(f"{live_url}/inbox/t/{Ticket.objects.get().pk}/")
+    page.wait_for_function("typeof window.unisonoSmsLength === 'function'")
+
+    counted = page.evaluate(
+        "texts => texts.map(text => { const l = window.unisonoSmsLength(text); return [l.encoding, l.units, l.segments]; })",
+        [text for text, *_ in SMS_LENGTH_CASES],
+    )
+
+    expected = [[encoding, units, segments] for _, encoding, units, segments in SMS_LENGTH_CASES]
+    assert counted == expected
+    python = [[length.encoding, length.units, length.segments] for length in (sms_length(text) for text, *_ in SMS_LENGTH_CASES)]
+    assert python == expected
+    # And what the agent reads under the box is that count
+    page.fill("#reply-form textarea[name=body]", "a" * 152 + "^" + "a" * 152)
+    expect(page.locator("#sms-counter")).to_have_text("306 characters (GSM-7) · 3 SMS segments")
+
+
+# --- the call-me-back queue, live ------------------------------------------------------
+
+OVERDUE = re.compile(r"(^|\s)overdue(\s|$)")
+
+
+def missed_call(sid: str) -> dict:
+    return {
+        "AccountSid": ACCOUNT_SID, "ApiVersion": "2010-04-01", "CallSid": sid, "CallStatus": "no-answer",
+        "CallDuration": "0", "Called": OUR_NUMBER, "Caller": CUSTOMER, "CallbackSource": "call-progress-events",
+        "Direction": "inbound", "From": CUSTOMER, "SequenceNumber": "0", "To": OUR_NUMBER,
+    }
+
+
+def test_a_callback_request_appears_live_on_the_open_queue_and_leaves_it_when_done(signed_in_agent, live_url, new_context):
+    page = signed_in_agent.page
+
+    # Given the agent on the call-me-back queue, nothing waiting
+    errors = open_live(page, f"{live_url}/inbox/callbacks/")
+    expect(page.locator("#callback-rows")).to_contain_text("No callbacks waiting.")
+
+    # When a customer asks for a call back on the website
+    customer = new_context().new_page()
+    customer.goto(f"{live_url}/callback/")
+    customer.fill('[name="phone"]', "06 1234 5678")
+    customer.fill('[name="name"]', "Piet Jansen")
+    customer.check('input[name="window"][value="asap"]')
+    customer.get_by_role("button", name="Call me back").click()
+    customer.wait_for_url(re.compile(r"/callback/thanks/"), timeout=LIVE_WITHIN_MS)
+
+    # Then it appears on the open queue, not overdue (due in 90 minutes)
+    row = page.locator("tr.callback-row", has_text=CUSTOMER)
+    expect(row).to_be_visible(timeout=LIVE_WITHIN_MS)
+    expect(row).to_contain_text("Piet Jansen")
+    expect(row).not_to_have_class(OVERDUE)
+    expect(row.locator(".overdue-badge")).to_be_hidden()
+    task = CallbackTask.objects.get()
+    assert row.get_attribute("id") == f"callback-{task.pk}"
+
+    # When a colleague's call is logged for it (in another tab)
+    other = page.context.new_page()
+    other.goto(f"{live_url}/inbox/t/{task.ticket_id}/log-call/?callback={task.pk}")
+    other.fill('[name="summary"]', "Called Piet, line reset, works again.")
+    other.get_by_role("button", name="Log call and mark callback done").click()
+    other.wait_for_url(re.compile(rf"/inbox/t/{task.ticket_id}/"), timeout=LIVE_WITHIN_MS)
+
+    # Then it leaves the queue live
+    expect(row).to_have_count(0, timeout=LIVE_WITHIN_MS)
+    expect(page.locator("#callback-rows")).to_contain_text("No callbacks waiting.")
+    assert not was_reloaded(page)
+    assert not errors, errors
+
+
+def test_a_callback_turns_overdue_on_the_open_queue_when_its_due_time_passes(signed_in_agent, live_url):
+    page = signed_in_agent.page
+
+    # Given a missed call (a callback due in 90 minutes) and the agent on the
+    # queue, whose browser clock the test moves on
+    assert post_signed(live_url, "/channels/phone/status/", missed_call("CA" + "7" * 32)).status_code == 200
+    task = CallbackTask.objects.get()
+    page.clock.install()
+    errors = open_live(page, f"{live_url}/inbox/callbacks/")
+    row = page.locator(f"#callback-{task.pk}")
+    expect(row).not_to_have_class(OVERDUE)
+    expect(row.locator(".overdue-badge")).to_be_hidden()
+
+    # When 89 minutes pass, it is still on time
+    page.clock.fast_forward("01:29:00")
+    expect(row).not_to_have_class(OVERDUE)
+
+    # When its due time passes, Then it turns overdue without a reload
+    page.clock.fast_forward("00:01:30")
+    expect(row).to_have_class(OVERDUE)
+    expect(row.locator(".overdue-badge")).to_be_visible()
+    expect(row.locator(".overdue-badge")).to_have_text("overdue")
+    assert not was_reloaded(page)
     assert not errors, errors

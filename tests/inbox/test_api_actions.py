@@ -333,7 +333,7 @@ def test_retry_a_message_that_did_not_fail_is_400(api_as, agent, ticket):
     response = api_as(agent).post(f"/api/messages/{message.pk}/retry/")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "Only a failed message can be sent again."}
+    assert response.json() == {"detail": "Only a failed or unconfirmed message can be sent again."}
 
 
 def test_retry_on_another_queues_ticket_is_404(api_as, agent, outsider, ticket):

@@ -431,7 +431,7 @@ def test_retrying_a_message_that_did_not_fail_is_a_400_with_the_reason(client, a
     response = client.post(reverse("inbox:retry", args=[ticket.pk, sent.pk]))
 
     assert response.status_code == 400
-    assert b"Only a failed message can be sent again." in response.content
+    assert b"Only a failed or unconfirmed message can be sent again." in response.content
     assert snapshot(ticket) == before
 
 

@@ -10,7 +10,13 @@ import json
 from pathlib import Path
 
 import pytest
+import responses
 from twilio.request_validator import RequestValidator
+
+from channels_app.base import Sender
+from inbox import actions
+from inbox.models import Ticket
+from tests.factories import inbound
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 ACCOUNT_SID = "AC0123456789abcdef0123456789abcdef"
@@ -52,3 +58,18 @@ def post_twilio(client, twilio_settings):
         return client.post(path, data, **headers, **extra)
 
     return post
+
+
+@pytest.fixture
+def sms_ticket(queue, twilio_settings) -> Ticket:
+    """A customer who texted us, their ticket in the agent's queue."""
+    ticket = actions.receive(inbound(channel="sms", senders=(Sender(kind="phone", value=CUSTOMER),), name="Piet")).message.ticket
+    Ticket.objects.filter(pk=ticket.pk).update(queue=queue)
+    return Ticket.objects.get(pk=ticket.pk)
+
+
+@pytest.fixture
+def twilio_api():
+    """Twilio's REST API, intercepted at the HTTP layer."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock

@@ -106,7 +106,9 @@ def test_the_queue_lists_open_callbacks_by_due_time_with_overdue_ones_marked(cli
     assert positions == sorted(positions)
     first_row = page[positions[0] - 200 : positions[0]]
     assert "overdue" in first_row
-    assert page.count('<span class="badge failed">overdue</span>') == 1
+    # Every row carries the badge (the page shows it live when a due time passes); only the overdue one shows it now.
+    assert page.count('<span class="badge failed overdue-badge">overdue</span>') == 1
+    assert page.count('<span class="badge failed overdue-badge" hidden>overdue</span>') == 2
     assert "Missed call: within 90 minutes" in page
     assert "Call-me-back form: at a chosen time" in page
 
@@ -118,6 +120,19 @@ def test_the_queue_refresh_returns_just_the_rows(client, agent, callbacks):
 
     assert rows.count('class="callback-row') == 3
     assert "<html" not in rows
+
+
+def test_the_queue_page_is_live_from_the_event_it_was_rendered_at(client, agent, callbacks):
+    client.force_login(agent)
+    latest = Event.objects.order_by("-id").first()
+
+    page = client.get("/inbox/callbacks/").content.decode()
+
+    assert 'data-page="callbacks"' in page
+    assert f'data-last-event="{latest.id}"' in page
+    assert "unisono/live.js" in page
+    assert 'id="live-status"' in page
+    assert 'id="callback-rows" data-now=' in page  # frames, not polling: no hx-trigger on the rows
 
 
 def test_the_queue_shows_only_callbacks_of_queues_the_agent_works(client, outsider, callbacks):

@@ -8,36 +8,21 @@ import json
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import responses
+from celery.signals import task_retry
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
-from channels_app.base import Sender
 from channels_app.phone import outbound
 from channels_app.tasks import deliver_message
 from inbox import actions
-from inbox.models import Message, Ticket
+from inbox.models import Message
 from tests.channels_app.phone.conftest import API_MESSAGES, CUSTOMER, OUR_NUMBER, payload, signature
-from tests.factories import inbound
 
 pytestmark = pytest.mark.django_db
 
 STATUS = "/channels/phone/status/"
 CREATED = json.loads(payload.__globals__["FIXTURES"].joinpath("api_message_created.json").read_text())
 SID = CREATED["sid"]
-
-
-@pytest.fixture
-def sms_ticket(queue, twilio_settings) -> Ticket:
-    ticket = actions.receive(inbound(channel="sms", senders=(Sender(kind="phone", value=CUSTOMER),), name="Piet")).message.ticket
-    Ticket.objects.filter(pk=ticket.pk).update(queue=queue)
-    return Ticket.objects.get(pk=ticket.pk)
-
-
-@pytest.fixture
-def twilio_api():
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
-        yield mock
 
 
 def _form(call) -> dict:
@@ -92,6 +77,51 @@ def test_a_server_error_then_success_sends_once(sms_ticket, agent, twilio_api, d
     assert [call.response.status_code for call in twilio_api.calls] == [500, 201]
 
 
+@pytest.fixture
+def retries_seen():
+    """What Celery's own retry machinery decided, as its task_retry signal
+    reports it: the Retry each attempt raised, whose ``when`` is the countdown
+    the broker would hold the next attempt for."""
+    seen: list = []
+
+    def record(sender=None, request=None, reason=None, **kwargs):
+        if getattr(sender, "name", "") == deliver_message.name:
+            seen.append(reason)
+
+    task_retry.connect(record, weak=False)
+    yield seen
+    task_retry.disconnect(record)
+
+
+def test_transient_errors_are_retried_after_5_then_10_seconds(sms_ticket, agent, twilio_api, retries_seen, django_capture_on_commit_callbacks):
+    error = json.loads(payload.__globals__["FIXTURES"].joinpath("api_error_500.json").read_text())
+    twilio_api.post(API_MESSAGES, json=error, status=500)
+    twilio_api.post(API_MESSAGES, json=error, status=503)
+    twilio_api.post(API_MESSAGES, json=CREATED, status=201)
+
+    message = _reply(sms_ticket, agent, django_capture_on_commit_callbacks)
+
+    assert [retry.when for retry in retries_seen] == [5, 10]
+    assert [retry.sig.options["countdown"] for retry in retries_seen] == [5, 10]
+    assert message.status == Message.Status.SENT
+    assert message.delivery_attempts == 3
+
+
+def test_the_last_retry_waits_the_capped_delay_then_the_message_fails_with_the_reason(
+    sms_ticket, agent, twilio_api, retries_seen, settings, django_capture_on_commit_callbacks
+):
+    settings.UNISONO_DELIVERY_MAX_RETRIES = 8
+    error = json.loads(payload.__globals__["FIXTURES"].joinpath("api_error_500.json").read_text())
+    twilio_api.post(API_MESSAGES, json=error, status=500)
+
+    message = _reply(sms_ticket, agent, django_capture_on_commit_callbacks)
+
+    assert [retry.when for retry in retries_seen] == [5, 10, 20, 40, 80, 160, 320, 600]
+    assert message.status == Message.Status.FAILED
+    assert message.delivery_attempts == 9
+    assert len(twilio_api.calls) == 9
+
+
 def test_an_invalid_number_fails_for_good_with_the_code_on_the_ticket(sms_ticket, agent, client, twilio_api, django_capture_on_commit_callbacks):
     error = json.loads(payload.__globals__["FIXTURES"].joinpath("api_error_21211.json").read_text())
     twilio_api.post(API_MESSAGES, json=error, status=400)
@@ -120,7 +150,7 @@ def test_the_worker_dying_after_twilio_accepted_never_sends_twice(sms_ticket, ag
     assert outbound.send(claimed) == SID
     message.refresh_from_db()
     assert message.status == Message.Status.SENDING
-    assert message.get_status_display() == "Sending — unconfirmed"
+    assert message.get_status_display() == "Sending"
     assert message.provider_id is None
 
     # The broker redelivers the task (acks_late): nothing goes out again.

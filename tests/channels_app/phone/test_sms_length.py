@@ -1,32 +1,15 @@
-"""SMS length and segments, as the network bills them."""
+"""SMS length and segments, as the network bills them. The cases are shared
+with the reply box's JavaScript counter (tests/e2e/test_phone_live.py)."""
 
 from __future__ import annotations
 
 import pytest
 
 from channels_app.phone.sms import sms_length
+from tests.channels_app.phone.sms_length_cases import SMS_LENGTH_CASES
 
 
-@pytest.mark.parametrize(
-    ("text", "encoding", "units", "segments"),
-    [
-        ("", "GSM-7", 0, 0),
-        ("Hi Piet", "GSM-7", 7, 1),
-        ("a" * 160, "GSM-7", 160, 1),
-        ("a" * 161, "GSM-7", 161, 2),
-        ("a" * 306, "GSM-7", 306, 2),
-        ("a" * 307, "GSM-7", 307, 3),
-        ("Prijs: 5 €", "GSM-7", 11, 1),  # the euro sign takes two septets
-        ("{" * 80, "GSM-7", 160, 1),
-        ("{" * 81, "GSM-7", 162, 2),
-        ("Dag Søren, æble på vej", "GSM-7", 22, 1),
-        ("Hej 😊", "UCS-2", 6, 1),  # an emoji is two UTF-16 units
-        ("ł" * 70, "UCS-2", 70, 1),
-        ("ł" * 71, "UCS-2", 71, 2),
-        ("ł" * 134, "UCS-2", 134, 2),
-        ("ł" * 135, "UCS-2", 135, 3),
-    ],
-)
+@pytest.mark.parametrize(("text", "encoding", "units", "segments"), SMS_LENGTH_CASES)
 def test_length_and_segments(text, encoding, units, segments):
     length = sms_length(text)
 

@@ -312,7 +312,7 @@ def test_a_5xx_then_duplicate_content_not_found_stays_unconfirmed_not_failed(
     message = reply(mention_ticket, agent, "Hi Anna, it is fixed.", django_capture_on_commit_callbacks)
 
     # Maybe posted: not called failed (the agent would send it again), not sent twice
-    assert message.status == Message.Status.SENDING
+    assert message.status == Message.Status.UNCONFIRMED
     assert "probably posted it" in message.status_detail
     assert deliver_message.delay(message.pk).get(timeout=10) == "skipped"
     assert len(calls_to(x_api, TWEETS_URL, "POST")) == 2
