@@ -393,7 +393,9 @@
   }
 
   var SLA_ALERT_TEXT = {
-    at_risk: "is about to miss its target",
+    first_response_at_risk: "is about to miss its first-answer target",
+    resolution_at_risk: "is about to miss its resolution target",
+    at_risk: "is about to miss its target", // events stored before the targets warned separately
     first_response_breached: "missed its first-answer target",
     resolution_breached: "missed its resolution target",
     unanswered: "has a customer message nobody answered",

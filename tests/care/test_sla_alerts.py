@@ -17,7 +17,7 @@ from care import sla
 from care.models import AgentAway, BusinessHours, TicketSla, Tier
 from config.asgi import application
 from inbox import actions
-from inbox.models import Event, Ticket
+from inbox.models import Event, Message, Ticket
 from tests.care.conftest import web_ticket
 from tests.factories import QueueFactory, UserFactory
 
@@ -29,15 +29,93 @@ def test_first_response_breach_alerts_once(queue, agent):
     created = ticket.created_at
     # When the check runs before and after the due time, twice after
     assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=100)) == []
-    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=215)) == ["at_risk"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=215)) == ["first_response_at_risk"]
     assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=241)) == ["first_response_breached"]
     assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=300)) == []
     # Then exactly two ticket.sla events exist and the row is marked breached
     events = list(Event.objects.filter(ticket=ticket, type=Event.Type.TICKET_SLA))
-    assert [event.payload["alerts"] for event in events] == [["at_risk"], ["first_response_breached"]]
+    assert [event.payload["alerts"] for event in events] == [["first_response_at_risk"], ["first_response_breached"]]
     state = TicketSla.objects.get(ticket=ticket)
     assert state.urgency == "breached"
     assert state.first_response_due == created + timedelta(minutes=240)
+
+
+def _stamp_latest_status_change(ticket, when) -> None:
+    """Move the ticket's latest status event to ``when`` of the controlled clock."""
+    latest = Event.objects.filter(ticket=ticket, type=Event.Type.TICKET_UPDATED).latest("id")
+    Event.objects.filter(pk=latest.pk).update(created_at=when)
+
+
+def _answer_at(ticket, agent, when) -> None:
+    message = actions.reply(ticket=ticket, author=agent, body="We're on it.")
+    Message.objects.filter(pk=message.pk).update(created_at=when)
+    Ticket.objects.filter(pk=ticket.pk).update(first_response_at=when)
+
+
+@pytest.mark.django_db
+def test_the_resolution_warns_once_after_the_first_answer_warned(queue, agent):
+    # Given a normal ticket (first answer in 240 min, resolution in 1440) whose first answer was about to be late
+    ticket = web_ticket(queue)
+    created = ticket.created_at
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=215)) == ["first_response_at_risk"]
+    _answer_at(ticket, agent, created + timedelta(minutes=220))
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=221)) == []
+    # When the resolution comes within the warning time (30 min), and the check runs twice
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=1415)) == ["resolution_at_risk"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=1420)) == []
+    # Then it warned once, live, and its breach still alerts once after
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=1441)) == ["resolution_breached"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=1442)) == []
+    alerts = [event.payload["alerts"] for event in Event.objects.filter(ticket=ticket, type=Event.Type.TICKET_SLA)]
+    assert [a for a in alerts if a] == [["first_response_at_risk"], ["resolution_at_risk"], ["resolution_breached"]]
+
+
+@pytest.mark.django_db
+def test_a_reopened_ticket_warns_again_once(queue, agent):
+    # Given a ticket whose first answer was about to be late, then answered and solved
+    ticket = web_ticket(queue)
+    created = ticket.created_at
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=215)) == ["first_response_at_risk"]
+    _answer_at(ticket, agent, created + timedelta(minutes=220))
+    actions.set_status(ticket=ticket, status=Ticket.Status.SOLVED, by=agent)
+    _stamp_latest_status_change(ticket, created + timedelta(minutes=300))
+    Ticket.objects.filter(pk=ticket.pk).update(solved_at=created + timedelta(minutes=300))
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=301)) == []
+    # When the customer writes again two days later (the ticket reopens: a new first-answer clock)
+    reopening = web_ticket(queue, body="It broke again.").messages.latest("id")
+    Message.objects.filter(pk=reopening.pk).update(created_at=created + timedelta(minutes=3000))
+    _stamp_latest_status_change(ticket, created + timedelta(minutes=3000))
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=3100)) == []
+    # Then the new first answer warns again, once
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=3215)) == ["first_response_at_risk"]
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=3216)) == []
+    state = TicketSla.objects.get(ticket=ticket)
+    assert state.first_response_due == created + timedelta(minutes=3240)
+    # and the two solved days did not eat the resolution target (1440 min of our time)
+    assert state.resolution_due == created + timedelta(minutes=1440 + 2700)
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=3241)) == ["first_response_breached"]
+
+
+@pytest.mark.django_db
+def test_a_pending_ticket_pauses_the_resolution_clock_through_the_check(queue, agent):
+    # Given an answered ticket whose resolution (1440 min) is due at minute 1440
+    ticket = web_ticket(queue)
+    created = ticket.created_at
+    _answer_at(ticket, agent, created + timedelta(minutes=10))
+    # When it waits on the customer from minute 1000 and the check runs long after the target
+    actions.set_status(ticket=ticket, status=Ticket.Status.PENDING, by=agent)
+    _stamp_latest_status_change(ticket, created + timedelta(minutes=1000))
+    assert sla.check_ticket(ticket.pk, now=created + timedelta(minutes=2000)) == []
+    # Then nothing is breached: the clock is paused and has no due time
+    state = TicketSla.objects.get(ticket=ticket)
+    assert state.paused and state.resolution_due is None and not state.resolution_breached
+    assert state.urgency == "" and state.paused_minutes == 1000
+    # And when the customer answers at minute 2000, the 440 minutes left count from there
+    actions.set_status(ticket=ticket, status=Ticket.Status.OPEN, by=agent)
+    _stamp_latest_status_change(ticket, created + timedelta(minutes=2000))
+    sla.check_ticket(ticket.pk, now=created + timedelta(minutes=2001))
+    state = TicketSla.objects.get(ticket=ticket)
+    assert not state.paused and state.resolution_due == created + timedelta(minutes=2440)
 
 
 @pytest.mark.django_db
@@ -161,3 +239,31 @@ async def test_breach_alert_reaches_the_queues_agent_and_a_supervisor_live_once(
 
 def _latest() -> int:
     return Event.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_an_urgency_change_without_an_alert_is_broadcast():
+    general = await sync_to_async(QueueFactory)(slug="general", name="General")
+    agent = await sync_to_async(UserFactory)(queues=[general])
+    ticket = await sync_to_async(web_ticket)(general)
+    created = ticket.created_at
+    # Given a ticket whose first answer is late (breached, alerted)
+    assert await sync_to_async(sla.check_ticket)(ticket.pk, now=created + timedelta(minutes=455)) == ["first_response_breached"]
+    communicator = WebsocketCommunicator(
+        application, "/ws/inbox/", headers=[(b"origin", b"http://127.0.0.1"), await sync_to_async(_session_cookie)(agent)]
+    )
+    connected, _ = await communicator.connect()
+    assert connected
+    await communicator.send_json_to({"type": "resume", "after": await sync_to_async(_latest)()})
+    assert (await communicator.receive_json_from())["type"] == "resumed"
+    # When a supervisor lowers its priority (first answer due at 480 min): no longer breached, only at risk
+    await sync_to_async(Ticket.objects.filter(pk=ticket.pk).update)(priority=Ticket.Priority.LOW)
+    assert await sync_to_async(sla.check_ticket)(ticket.pk, now=created + timedelta(minutes=460)) == []
+    # Then the list hears about it: one frame, no alert, the new urgency
+    frame = await communicator.receive_json_from(timeout=2)
+    assert frame["type"] == "ticket.sla" and frame["ticket"] == ticket.pk
+    assert frame["data"]["alerts"] == [] and frame["data"]["urgency"] == "at_risk"
+    # and an unchanged urgency sends nothing
+    assert await sync_to_async(sla.check_ticket)(ticket.pk, now=created + timedelta(minutes=461)) == []
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()
