@@ -186,18 +186,25 @@ class ExitReason(models.Model):
 
 
 class PrivacyAudit(models.Model):
-    """Who exported or erased whose data, when. Never erased itself: it holds
-    no personal data, only ids and counts."""
+    """Who exported or erased whose data, or changed their tier, opt-out or
+    consent, when. Never erased itself: it holds no personal data, only ids,
+    counts and the values changed."""
 
     class Action(models.TextChoices):
         EXPORT = "export", _("Export")
         ERASE = "erase", _("Erase")
+        OPT_OUT = "opt_out", _("Opted out")
+        OPT_IN = "opt_in", _("Opted back in")
+        CONSENT = "consent", _("Follow-up consent")
+        TIER = "tier", _("Tier")
 
     action = models.CharField(max_length=8, choices=Action.choices)
     customer_id = models.BigIntegerField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    via = models.CharField(max_length=8, default="ui")  # "ui" | "api" | "command"
+    via = models.CharField(max_length=8, default="ui")  # "ui" | "api" | "command" | "link" (the customer's own)
     counts = models.JSONField(default=dict)
+    # What a preference change set: {"consent_follow_up": true, "source": "phone"}, {"from": "standard", "to": "vip"}.
+    change = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
