@@ -28,6 +28,7 @@ FOLLOW_UP_REASON = "care: follow-up"
 # Solved longer ago than this: too late to ask how it went.
 SURVEY_WINDOW = timedelta(days=7)
 ERASED = "[erased]"
+MIN_SCRUBBED_TEXT = 20  # a message shorter than this is not looked for in the audit's copies
 
 
 # --- consent -----------------------------------------------------------------------
@@ -364,6 +365,16 @@ def erase_customer(*, customer: Customer, actor, via: str = "ui") -> PrivacyAudi
         "identities": customer.identities.count(),
         "events": Event.objects.filter(ticket__customer=customer).count(),
     }
+    # What the audit may have copied (a cluster's proposal, a tone finding's
+    # names, a reviewer's comment), read before it is erased below.
+    # Short bodies ("ok", "Missed call.") would match everywhere and are no
+    # one's words; names and handles match as whole words only.
+    personal_texts = [body for body in messages.values_list("body", flat=True) if len(body.strip()) >= MIN_SCRUBBED_TEXT]
+    personal_names = customer.name.split()
+    for identity in customer.identities.all():
+        personal_texts.append(identity.value)
+        personal_names.append(identity.handle)
+    message_ids = list(messages.values_list("pk", flat=True))
     for message in messages.only("pk", "channel"):
         # The provider id (a tweet id, a phone provider's id) leads back to the
         # person; keep it unique per channel without the original.
@@ -381,6 +392,11 @@ def erase_customer(*, customer: Customer, actor, via: str = "ui") -> PrivacyAudi
     CallbackTask.objects.filter(ticket__customer=customer).update(phone="")
     CsatSurvey.objects.filter(ticket__customer=customer).update(comment="")
     ExitReason.objects.filter(ticket__customer=customer).update(detail="")
+    from audit.actions import scrub_erased_customer
+
+    counts["audit"] = scrub_erased_customer(
+        message_ids=message_ids, texts=[customer.name, *personal_texts], names=personal_names, placeholder=ERASED
+    )
     customer.identities.all().delete()
     customer.name = ""
     customer.language = ""

@@ -169,3 +169,47 @@ def test_supervisors_find_the_privacy_page_from_the_ticket(client, supervisor, a
     client.force_login(agent)
     page = client.get(f"/inbox/t/{anna_ticket.pk}/").content.decode()
     assert "/supervisor/care/customers/" not in page and "/supervisor/reports/" not in page
+
+
+ESIM = "Hi {name}, scan the eSIM QR code we emailed you in Settings > Mobile, then restart the phone."
+
+
+def _audit_text() -> str:
+    from audit.models import Finding
+
+    return json.dumps([[f.details, f.summary, f.triage_note] for f in Finding.objects.all()], ensure_ascii=False)
+
+
+def test_erase_scrubs_what_the_audit_copied_of_the_customer(agent, supervisor, queue):
+    from audit import findings, qa
+    from audit.models import Finding, Review, ReviewBatch
+
+    # Given four customers got the same improvised eSIM answer (a cluster; its proposal is one answer as sent), Anna first
+    answers = {}
+    for name, email in [(NAME, EMAIL), ("Bram Smit", "bram@example.org"), ("Cor Bos", "cor@example.org"), ("Dina Mol", "dina@example.org")]:
+        ticket = web_ticket(queue, email=email, name=name, body="How do I activate my eSIM?")
+        answers[name] = actions.reply(ticket=ticket, author=agent, body=ESIM.format(name=name.split()[0]))
+    # and one answer to Anna that does not greet her by name (a tone finding counts her first name)
+    anna_ticket = Ticket.objects.get(customer__name=NAME)
+    unnamed = actions.reply(ticket=anna_ticket, author=agent, body="Hello, we have reset your line remotely and it works again.")
+    findings.run_audit(broadcast=False)
+    # and a supervisor's QA comment on her answer
+    batch = ReviewBatch.objects.create(created_by=supervisor, per_channel=1, message_ids=[answers[NAME].pk])
+    qa.review_save(batch=batch, message_id=answers[NAME].pk, by=supervisor,
+                   scores={"right_resolution": 3, "personal": 2, "warm": 2, "clear": 4}, comment="Anna de Vries deserved warmer words")
+    assert "Anna" in _audit_text()
+    kinds_and_ids = sorted((f.kind, f.message_ids) for f in Finding.objects.all())
+    assert {"cluster", "tone"} <= {kind for kind, _ids in kinds_and_ids}
+
+    # When Anna is erased
+    audit = care_actions.erase_customer(customer=anna_ticket.customer, actor=supervisor)
+
+    # Then neither her name nor her answers' words are left in the findings, and the review has no comment
+    text = _audit_text()
+    assert "Anna" not in text and answers[NAME].body not in text and unnamed.body not in text
+    review = Review.objects.get()
+    assert review.comment == "" and (review.personal, review.clear) == (2, 4)
+    # while the audit's figures stay: the same findings on the same messages, the same counts
+    assert sorted((f.kind, f.message_ids) for f in Finding.objects.all()) == kinds_and_ids
+    assert Finding.objects.get(kind="tone").details["phrases"] == {care_actions.ERASED: 1}
+    assert audit.counts["audit"]["reviews"] == 1 and audit.counts["audit"]["findings"] >= 2
