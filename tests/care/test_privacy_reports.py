@@ -213,3 +213,120 @@ def test_erase_scrubs_what_the_audit_copied_of_the_customer(agent, supervisor, q
     assert sorted((f.kind, f.message_ids) for f in Finding.objects.all()) == kinds_and_ids
     assert Finding.objects.get(kind="tone").details["phrases"] == {care_actions.ERASED: 1}
     assert audit.counts["audit"]["reviews"] == 1 and audit.counts["audit"]["findings"] >= 2
+
+
+# --- reports: satisfaction by agent and topic, exit reasons -------------------------------------
+
+
+def test_reports_show_satisfaction_by_agent_and_topic_and_why_customers_cancel(
+    client, supervisor, agent, queue, django_capture_on_commit_callbacks
+):
+    from resolutions.actions import topic_confirm
+    from resolutions.models import Topic
+    from tests.factories import UserFactory
+
+    kim = UserFactory(username="kim", first_name="Kim", last_name="Bos", queues=[queue])
+    router = Topic.objects.create(slug="router", names={"en": "Router trouble"})
+    cancel = Topic.objects.create(slug="cancel", names={"en": "Cancel subscription"}, cancellation=True)
+    # Sam solves two router tickets (rated 5 and 3), Kim one cancellation (rated 2, leaving for the price)
+    rated = []
+    for index, (who, topic, rating) in enumerate([(agent, router, 5), (agent, router, 3), (kim, cancel, 2)]):
+        ticket = web_ticket(queue, email=f"c{index}@example.org", name=f"Customer {index}")
+        topic_confirm(ticket=ticket, topic=topic, by=who)
+        actions.assign(ticket=ticket, assignee=who, by=who)
+        with django_capture_on_commit_callbacks(execute=True):
+            actions.reply(ticket=ticket, author=who, body="Sorted: it works again.")
+        solve(ticket, who)
+        rated.append((ticket, rating))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert care_actions.send_due()["surveys"] == 3
+    for ticket, rating in rated:
+        care_actions.record_rating(ticket=ticket, rating=rating)
+    care_actions.record_exit_reason(ticket=rated[2][0], reason="price", detail="Cheaper elsewhere")
+
+    data = selectors.report()
+
+    assert data["csat"]["by_agent"] == [
+        {"label": "Kim Bos", "answers": 1, "average": 2.0, "satisfied_pct": 0},
+        {"label": "Sam Visser", "answers": 2, "average": 4.0, "satisfied_pct": 50},
+    ]
+    assert [(row["label"], row["answers"], row["average"]) for row in data["csat"]["by_topic"]] == [
+        ("Cancel subscription", 1, 2.0), ("Router trouble", 2, 4.0),
+    ]
+    assert data["exit_reasons"] == [{"reason": "Too expensive", "key": "price", "count": 1}]
+    client.force_login(supervisor)
+    page = client.get("/supervisor/reports/").content.decode()
+    assert "Sam Visser" in page and "Router trouble" in page and "Too expensive" in page
+    rows = list(csv.reader(io.StringIO(client.get("/supervisor/reports/?format=csv").content.decode())))
+    assert ["csat_by_agent", "Sam Visser", "2", "", "", "4.0"] in rows
+    assert ["csat_by_agent", "Kim Bos", "1", "", "", "2.0"] in rows
+    assert ["csat_by_topic", "Router trouble", "2", "", "", "4.0"] in rows
+    assert ["exit_reason", "price", "1", "", "", ""] in rows
+
+
+# --- erasing SMS, phone and X customers ------------------------------------------------------------
+
+
+def _found_anywhere(needles: list[str]) -> list[str]:
+    """The needles still stored in any table that holds what customers said or who they are."""
+    from inbox.models import CallbackTask, Customer
+    from resolutions.models import AnswerRecord, TopicConfirmation
+
+    haystacks = [m.body + m.in_reply_to + (m.provider_id or "") + m.status_detail + json.dumps(m.meta) for m in Message.objects.all()]
+    haystacks += [json.dumps(e.payload) for e in Event.objects.all()]
+    haystacks += [i.value + i.handle for i in Identity.objects.all()]
+    haystacks += [t.subject for t in Ticket.objects.all()] + [c.name for c in Customer.objects.all()]
+    haystacks += [task.phone for task in CallbackTask.objects.all()]
+    haystacks += [s.comment for s in CsatSurvey.objects.all()]
+    haystacks += [r.rendered_text for r in AnswerRecord.objects.all()] + [c.example_text for c in TopicConfirmation.objects.all()]
+    return [needle for needle in needles if any(needle in hay for hay in haystacks)]
+
+
+def test_erasing_a_phone_and_sms_customer_leaves_no_number_or_words(
+    supervisor, agent, post_twilio, twilio_api, django_capture_on_commit_callbacks
+):
+    from inbox.models import CallbackTask
+    from tests.care.conftest import CUSTOMER
+    from tests.channels_app.phone.conftest import payload
+
+    # Given Piet texted us (Twilio's webhook), then missed our call (a callback task holds his number)
+    post_twilio("/channels/phone/sms/", payload("sms_inbound"))
+    post_twilio("/channels/phone/status/", payload("call_status_no_answer"))
+    ticket = Ticket.objects.get(origin_channel="sms")
+    assert set(Ticket.objects.values_list("customer", flat=True)) == {ticket.customer_id}
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply(ticket=ticket, author=agent, body="Hi Piet, we'll call you back within the hour on +31612345678.")
+    words = "my internet has been down since this morning"
+    assert CallbackTask.objects.get().phone == CUSTOMER
+    assert set(_found_anywhere([CUSTOMER, words, "Piet"])) == {CUSTOMER, words, "Piet"}
+    counts = (Message.objects.count(), Event.objects.count(), CallbackTask.objects.count())
+
+    # When a supervisor erases him
+    care_actions.erase_customer(customer=ticket.customer, actor=supervisor)
+
+    # Then his number and words are nowhere, the callback task and every count stay
+    assert _found_anywhere([CUSTOMER, "0612345678", words, "Piet"]) == []
+    assert CallbackTask.objects.get().phone == ""
+    assert (Message.objects.count(), Event.objects.count(), CallbackTask.objects.count()) == counts
+
+
+def test_erasing_an_x_customer_leaves_no_handle_id_or_words(supervisor, agent, x_settings, x_api, django_capture_on_commit_callbacks):
+    from channels_app.social.tasks import poll_x_account
+    from tests.channels_app.social.conftest import TWEETS_URL, fixture, serve_polls
+
+    # Given Anna (@anna_dv, X user 1234567890) mentioned us and got a public answer
+    serve_polls(x_api, mentions="mentions_page.json")
+    x_api.post(TWEETS_URL, json=fixture("create_tweet.json"), status=201)
+    poll_x_account.delay("default")
+    ticket = Message.objects.get(provider_id="1790000000000000102").ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply(ticket=ticket, author=agent, body="Hi Anna, sorry about the outage: it is fixed.", channel="x")
+    needles = ["anna_dv", "1234567890", "1790000000000000102", "Third time this month", "Anna"]
+    assert set(_found_anywhere(needles)) == set(needles)
+
+    # When she is erased
+    care_actions.erase_customer(customer=ticket.customer, actor=supervisor)
+
+    # Then neither her handle, her X id, her tweet's id nor her words are left; Piet (another customer) is untouched
+    assert _found_anywhere(needles) == []
+    assert _found_anywhere(["piet_j", "no signal in Utrecht"]) == ["piet_j", "no signal in Utrecht"]

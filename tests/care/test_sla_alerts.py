@@ -267,3 +267,79 @@ async def test_an_urgency_change_without_an_alert_is_broadcast():
     assert await sync_to_async(sla.check_ticket)(ticket.pk, now=created + timedelta(minutes=461)) == []
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+# --- targets from the tables: policies by priority and tier, holidays ------------------------
+
+
+@pytest.mark.django_db
+def test_sla_policies_set_targets_by_priority_and_tier(queue):
+    from care.models import SlaPolicy
+
+    SlaPolicy.objects.create(priority=Ticket.Priority.HIGH, tier=Tier.STANDARD, first_response_minutes=45, resolution_minutes=300)
+    SlaPolicy.objects.create(priority=Ticket.Priority.HIGH, tier=Tier.VIP, first_response_minutes=15, resolution_minutes=90)
+    standard = web_ticket(queue, email="std@example.org")
+    vip = web_ticket(queue, email="vip@example.org")
+    normal = web_ticket(queue, email="normal@example.org")
+    Ticket.objects.filter(pk__in=[standard.pk, vip.pk]).update(priority=Ticket.Priority.HIGH)
+    care_actions.set_tier(customer=vip.customer, tier=Tier.VIP)
+    for ticket in (standard, vip, normal):
+        sla.check_ticket(ticket.pk, now=ticket.created_at)
+
+    def due(ticket) -> tuple[timedelta, timedelta]:
+        state = TicketSla.objects.get(ticket=ticket)
+        return state.first_response_due - ticket.created_at, state.resolution_due - ticket.created_at
+
+    assert due(standard) == (timedelta(minutes=45), timedelta(minutes=300))
+    assert due(vip) == (timedelta(minutes=15), timedelta(minutes=90))
+    # No policy for normal priority: the defaults (240 / 1440)
+    assert due(normal) == (timedelta(minutes=240), timedelta(minutes=1440))
+
+
+@pytest.mark.django_db
+def test_holidays_of_the_queue_and_of_every_queue_are_skipped(queue):
+    from care.models import Holiday
+
+    # Given the queue is open 9-17 every day; tomorrow is its own holiday, the day after everyone's
+    for weekday in range(7):
+        BusinessHours.objects.create(queue=queue, weekday=weekday, opens=time(9), closes=time(17))
+    ticket = web_ticket(queue)
+    local = timezone.localtime(timezone.now()).replace(hour=16, minute=30, second=0, microsecond=0)
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=local)
+    Holiday.objects.create(queue=queue, date=local.date() + timedelta(days=1), name="Queue's day off")
+    Holiday.objects.create(queue=None, date=local.date() + timedelta(days=2), name="King's Day")
+    Holiday.objects.create(queue=QueueFactory(slug="other"), date=local.date() + timedelta(days=3), name="Not ours")
+    # When the check computes the first-answer due time (240 business minutes)
+    sla.check_ticket(ticket.pk, now=local)
+    # Then 30 minutes count today, both holidays are skipped, the other queue's is not
+    due = timezone.localtime(TicketSla.objects.get(ticket=ticket).first_response_due)
+    assert (due.date() - local.date()).days == 3 and (due.hour, due.minute) == (12, 30)
+
+
+# --- the ticket page -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_ticket_page_shows_due_times_with_a_live_countdown(client, queue, agent):
+    ticket = web_ticket(queue)
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=10))
+    client.force_login(agent)
+    due = timezone.localtime(TicketSla.objects.get(ticket=ticket).first_response_due)
+
+    page = client.get(f"/inbox/t/{ticket.pk}/").content.decode()
+
+    # Before the first answer: its due time, as a countdown live.js ticks
+    assert "First answer due" in page
+    assert f'data-countdown="{due.isoformat()}"' in page
+    # After it: the resolution's due time instead
+    actions.reply(ticket=ticket, author=agent, body="We're on it.")
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=20))
+    resolution_due = timezone.localtime(TicketSla.objects.get(ticket=ticket).resolution_due)
+    page = client.get(f"/inbox/t/{ticket.pk}/").content.decode()
+    assert "First answer due" not in page and "Resolution due" in page
+    assert f'data-countdown="{resolution_due.isoformat()}"' in page
+    # Waiting on the customer: paused, no countdown
+    actions.set_status(ticket=ticket, status=Ticket.Status.PENDING, by=agent)
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=30))
+    page = client.get(f"/inbox/t/{ticket.pk}/").content.decode()
+    assert "paused: waiting on the customer" in page and "data-countdown" not in page
