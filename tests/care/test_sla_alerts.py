@@ -343,3 +343,14 @@ def test_the_ticket_page_shows_due_times_with_a_live_countdown(client, queue, ag
     sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=30))
     page = client.get(f"/inbox/t/{ticket.pk}/").content.decode()
     assert "paused: waiting on the customer" in page and "data-countdown" not in page
+
+
+@pytest.mark.django_db
+def test_care_commands_refuse_a_bad_option_in_one_line(supervisor, tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError) as error:
+        call_command("care_check", "--every", "0")
+    assert str(error.value) == "Error: argument --every: must be at least 1, got 0"
+    with pytest.raises(CommandError, match="^Error: argument --customer: must be a whole number, got 'anna'$"):
+        call_command("care_export_customers", str(tmp_path / "x.jsonl"), "--by", supervisor.username, "--customer", "anna")

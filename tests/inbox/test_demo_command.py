@@ -150,3 +150,14 @@ def test_a_bad_option_on_the_command_line_exits_non_zero_with_one_line(tmp_path)
     assert result.stderr.strip().splitlines() == [
         "demo: argument --port: port must be a number, got 'eighty' (see: manage.py demo --help)"
     ]
+
+
+def test_seeding_shows_progress_per_conversation_and_one_line_for_the_tickets(capsys):
+    from inbox.demo_data import CONVERSATIONS
+
+    out = run_demo()
+
+    err = capsys.readouterr().err
+    total = len(CONVERSATIONS)
+    assert f"seed: 1/{total}" in err and f"seed: {total}/{total} (100%)" in err
+    assert f"Seeded {Ticket.objects.count()} demo tickets." in out.splitlines()
