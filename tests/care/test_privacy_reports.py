@@ -135,6 +135,23 @@ def test_reports_page_with_svg_charts_and_csv(client, supervisor, agent, anna_ti
     assert any(row[0] == "csat_by_channel" and row[1] == "Web" and row[5] == "5.0" for row in rows)
 
 
+@pytest.mark.parametrize(
+    ("language", "headings"),
+    [
+        ("en", ["Satisfaction by channel", "Satisfaction by agent", "Satisfaction by topic", "<th>Agent</th>", "<th>Topic</th>"]),
+        ("nl", ["Tevredenheid per kanaal", "Tevredenheid per medewerker", "Tevredenheid per onderwerp", "<th>Medewerker</th>"]),
+        ("da", ["Tilfredshed pr. kanal", "Tilfredshed pr. medarbejder", "Tilfredshed pr. emne"]),
+        ("nb", ["Tilfredshet per kanal", "Tilfredshet per medarbeider", "Tilfredshet per emne"]),
+    ],
+)
+def test_satisfaction_tables_have_human_headings_in_the_readers_language(client, supervisor, anna_ticket, language, headings):
+    client.force_login(supervisor)
+    page = client.get("/supervisor/reports/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    for heading in headings:
+        assert heading in page, heading
+    assert not any(key in page for key in ("by_channel", "by_agent", "by_topic"))
+
+
 def test_percentiles():
     assert selectors.percentile([], 0.5) is None
     assert selectors.percentile([5, 1, 3], 0.5) == 3
