@@ -1,12 +1,12 @@
-"""Satisfaction surveys and follow-ups: on the customer's channel, once,
-never to customers who opted out; a follow-up answer reopens the ticket."""
+"""Satisfaction surveys and follow-ups: on the customer's channel (email, SMS,
+an X direct message; SMS after a phone call), once, never to customers who
+opted out; a follow-up goes days later and an answer to it reopens the ticket."""
 
 from __future__ import annotations
 
 import json
-import re
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail

@@ -1,11 +1,11 @@
-"""Export and erasure of a customer (UI and API, audited) and the reports page."""
+"""Export and erasure of a customer (UI and API, audited; web, SMS/phone and X
+customers; what the audit copied of them), and the reports page."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import timedelta
 
 import pytest
 from rest_framework.authtoken.models import Token
