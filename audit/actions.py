@@ -6,13 +6,15 @@ unstored ``finding.updated`` frame), so every open findings page updates.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.models import CoachingNote, Finding
+from audit.models import CoachingNote, Finding, Review
 from inbox import realtime
 from inbox.actions import ActionError
 
@@ -87,3 +89,60 @@ def coaching_note_read(*, note: CoachingNote, by: AbstractBaseUser) -> CoachingN
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])
     return note
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+def _scrubber(*, texts: Collection[str], names: Collection[str], placeholder: str):
+    """A function that replaces every occurrence of ``texts`` (anywhere) and
+    ``names`` (as whole words, any case) in a string, or None if there is nothing to find."""
+    parts = [re.escape(text) for text in sorted({t for t in texts if t.strip()}, key=len, reverse=True)]
+    parts += [rf"(?<!\w){re.escape(name)}(?!\w)" for name in sorted({n for n in names if len(n) >= 2}, key=len, reverse=True)]
+    if not parts:
+        return None
+    pattern = re.compile("|".join(parts), re.IGNORECASE)
+    return lambda value: pattern.sub(placeholder, value)
+
+
+def _scrub_json(value, scrub):
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrub_json(item, scrub) for item in value]
+    if isinstance(value, dict):
+        scrubbed: dict = {}
+        for key, item in value.items():
+            key, item = scrub(key), _scrub_json(item, scrub)
+            # Two names that both became the placeholder: their counts add up.
+            if key in scrubbed and isinstance(item, int) and isinstance(scrubbed[key], int):
+                item += scrubbed[key]
+            scrubbed[key] = item
+        return scrubbed
+    return value
+
+
+@transaction.atomic
+def scrub_erased_customer(
+    *, message_ids: Collection[int], texts: Collection[str], names: Collection[str], placeholder: str
+) -> dict:
+    """A customer is being erased (care.actions.erase_customer): remove what
+    the audit copied of their personal text. A finding's details, summary and
+    triage note lose every occurrence of ``texts`` (their messages, their
+    identities: a cluster's proposal is one of the answers as sent) and of
+    ``names`` (a tone finding counts the first names customers were not
+    greeted by); reviews of their messages lose their comment. Scores, counts,
+    message ids and statuses stay: the audit's figures do not change."""
+    scrub = _scrubber(texts=texts, names=names, placeholder=placeholder)
+    findings = 0
+    if scrub is not None:
+        # Every finding, not only those listing the messages: a finding keeps
+        # at most MAX_MESSAGE_IDS ids, its proposal can come from any member.
+        for finding in Finding.objects.select_for_update().only("pk", "details", "summary", "triage_note"):
+            details = _scrub_json(finding.details, scrub)
+            summary, note = scrub(finding.summary), scrub(finding.triage_note)
+            if (details, summary, note) != (finding.details, finding.summary, finding.triage_note):
+                Finding.objects.filter(pk=finding.pk).update(details=details, summary=summary, triage_note=note)
+                findings += 1
+    reviews = Review.objects.filter(message_id__in=list(message_ids)).exclude(comment="").update(comment="")
+    return {"findings": findings, "reviews": reviews}

@@ -385,20 +385,23 @@ FINDERS = {
 }
 
 
-def run_audit(*, now: dt.datetime | None = None, window_days: int = WINDOW_DAYS, broadcast: bool = True) -> dict:
-    """Compute and store every kind of finding over the last ``window_days``.
+def run_audit(*, now: dt.datetime | None = None, window_days: int = WINDOW_DAYS, broadcast: bool = True, progress=None) -> dict:
+    """Compute and store every kind of finding over the last ``window_days``;
+    ``progress(done, total)`` after each kind.
 
     Returns {"seconds": {kind: s, ..., "store": s}, "found": {kind: n}, "created": n, "updated": n}."""
     now = now or timezone.now()
     since = now - dt.timedelta(days=window_days)
     records = AnswerRecord.objects.filter(created_at__gte=since)
     seconds, found_counts, candidates = {}, {}, []
-    for kind, finder in FINDERS.items():
+    for done, (kind, finder) in enumerate(FINDERS.items(), 1):
         started = time.perf_counter()
         found = finder(records, since)
         seconds[kind] = time.perf_counter() - started
         found_counts[kind] = len(found)
         candidates.extend(found)
+        if progress is not None:
+            progress(done, len(FINDERS))
     started = time.perf_counter()
     stored = store(candidates)
     seconds["store"] = time.perf_counter() - started

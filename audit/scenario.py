@@ -181,9 +181,15 @@ class _Writer:
         return message
 
 
+# What seed() reports progress in: the consistent history channel by channel,
+# then the new SIM wording, the honest off-playbook answers, the inconsistencies.
+SEED_STEPS = len(CHANNELS) + 3
+
+
 @transaction.atomic
-def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_channel: int = 30) -> Manifest:
-    """Write the scenario; returns what the audit should find."""
+def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_channel: int = 30, progress=None) -> Manifest:
+    """Write the scenario; returns what the audit should find.
+    ``progress(done, SEED_STEPS)`` is called after each step."""
     from django.contrib.auth import get_user_model
 
     rng = random.Random(seed_value)
@@ -218,6 +224,13 @@ def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_c
         return Resolution.objects.select_related("current_version__resolution__topic").get(slug=slug).current_version
 
     writer = _Writer(queue, now, rng)
+    done_steps = 0
+
+    def step() -> None:
+        nonlocal done_steps
+        done_steps += 1
+        if progress is not None:
+            progress(done_steps, SEED_STEPS)
     names = iter(f"{FIRST_NAMES[i % len(FIRST_NAMES)]} {chr(65 + (i // len(FIRST_NAMES)) % 26)}{i}" for i in range(100000))
 
     def when(days_ago_low: float, days_ago_high: float) -> dt.datetime:
@@ -254,6 +267,7 @@ def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_c
             # SIM delivery: before the change with v1.
             if index % 3 == 1:
                 writer.answer(customer=customer, agent=agent, channel=channel, at=when(31, 60), version=v1)
+        step()
 
     # The SIM wording changes (through the action, as the editor does it).
     resolution_actions.resolution_new_version(resolution=resolutions["audit-resend-sim"], answers=RESEND_V2,
@@ -270,11 +284,15 @@ def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_c
             writer.answer(customer=customer, agent=agents[index % 5], channel=channel, at=when(1, 29), version=v2,
                           edit=rng.choice(FRIENDLY_EDITS[customer.language]))
 
+    step()
+
     # A few honest off-playbook answers, each unlike the others.
     for index, text in enumerate(DIVERSE_OFF_PLAYBOOK):
         customer = writer.customer(next(names), "en")
         writer.answer(customer=customer, agent=agents[index % 5], channel=CHANNELS[index % 5], at=when(1, 60),
                       body=f"Hi {customer.first_name}, {text}", kind=AnswerRecord.Kind.OFF_PLAYBOOK, reason="Not in the playbook")
+
+    step()
 
     # --- seeded inconsistencies -----------------------------------------------------------
     # Divergence: X credits roaming to 8 in 10 customers, the other channels to 2 in 10.
@@ -349,4 +367,5 @@ def seed(*, now: dt.datetime | None = None, seed_value: int = 7, customers_per_c
         manifest.seeded_messages.add(message.pk)
     manifest.expected.append(f"tone:{agents[3].pk}:blame")
     manifest.answers = writer.count
+    step()
     return manifest

@@ -10,6 +10,7 @@ keeps "every outbound message has exactly one AnswerRecord" true.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -17,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from care.models import CsatSurvey, CustomerCare, ExitReason, FollowUp, PrivacyAudit
+from care.models import CsatSurvey, CustomerCare, ExitReason, FollowUp, PrivacyAudit, Tier
 from inbox import actions as inbox_actions
 from inbox.actions import ActionError
 from inbox.models import CallbackTask, Channel, Customer, Event, Identity, Message, Ticket
@@ -27,6 +28,7 @@ FOLLOW_UP_REASON = "care: follow-up"
 # Solved longer ago than this: too late to ask how it went.
 SURVEY_WINDOW = timedelta(days=7)
 ERASED = "[erased]"
+MIN_SCRUBBED_TEXT = 20  # a message shorter than this is not looked for in the audit's copies
 
 
 # --- consent -----------------------------------------------------------------------
@@ -48,22 +50,77 @@ def may_send(customer: Customer, purpose: str) -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class PreferenceChange:
+    """What to change about a customer's care preferences (None: leave as is)."""
+
+    tier: str | None = None
+    opted_out: bool | None = None
+    consent_follow_up: bool | None = None
+    # Where the customer gave or withdrew consent, when not in writing to us: "phone".
+    consent_source: str = ""
+
+
+CONSENT_SOURCES = ("", "phone")
+
+
 @transaction.atomic
-def opt_out(*, customer: Customer, now: datetime | None = None) -> CustomerCare:
-    care, _ = CustomerCare.objects.select_for_update().get_or_create(customer=customer)
-    if care.opted_out_at is None:
-        care.opted_out_at = now or timezone.now()
+def update_preferences(
+    *, customer: Customer, change: PreferenceChange, actor, via: str, now: datetime | None = None
+) -> list[PrivacyAudit]:
+    """Set a customer's tier, opt-out and follow-up consent: the supervisor's
+    privacy page and API, an agent recording consent given on the phone, the
+    unsubscribe link (actor None, via "link"). Each value that really changes
+    is one PrivacyAudit row; nothing changed, nothing written.
+
+    Giving consent lifts an earlier opt-out (the customer's newer word counts);
+    opting out withdraws consent. Asking both at once is refused (ActionError).
+    A new tier re-checks the customer's open tickets' SLAs after commit."""
+    if change.tier is not None and change.tier not in Tier.values:
+        raise ActionError(_("Unknown tier %(tier)r; use one of %(tiers)s.") % {"tier": change.tier, "tiers": ", ".join(Tier.values)})
+    if change.consent_source not in CONSENT_SOURCES:
+        raise ActionError(_("Unknown consent source %(source)r.") % {"source": change.consent_source})
+    if change.opted_out and change.consent_follow_up:
+        raise ActionError(_("A customer who opts out cannot agree to follow-ups at the same time."))
+    now = now or timezone.now()
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    care, _created = CustomerCare.objects.select_for_update().get_or_create(customer=customer)
+    audits: list[tuple[str, dict]] = []
+    opted_out = change.opted_out
+    if change.consent_follow_up and care.opted_out_at is not None:
+        opted_out = False
+    if opted_out is not None and opted_out != (care.opted_out_at is not None):
+        care.opted_out_at = now if opted_out else None
         care.save(update_fields=["opted_out_at"])
-    Customer.objects.filter(pk=customer.pk).update(consent_follow_up=False)
-    return care
+        audits.append((PrivacyAudit.Action.OPT_OUT if opted_out else PrivacyAudit.Action.OPT_IN, {}))
+    consent = False if opted_out else change.consent_follow_up
+    if consent is not None and consent != customer.consent_follow_up:
+        customer.consent_follow_up = consent
+        customer.save(update_fields=["consent_follow_up"])
+        audits.append((PrivacyAudit.Action.CONSENT, {"consent_follow_up": consent, **({"source": change.consent_source} if change.consent_source else {})}))
+    if change.tier is not None and change.tier != care.tier:
+        audits.append((PrivacyAudit.Action.TIER, {"from": care.tier, "to": change.tier}))
+        care.tier = change.tier
+        care.save(update_fields=["tier"])
+        from care.tasks import check_customer_tickets
+
+        customer_id = customer.pk
+        transaction.on_commit(lambda: check_customer_tickets.delay(customer_id))
+    return PrivacyAudit.objects.bulk_create(
+        [
+            PrivacyAudit(action=action, customer_id=customer.pk, actor=actor, via=via, change=values, created_at=now)
+            for action, values in audits
+        ]
+    )
 
 
-@transaction.atomic
-def set_tier(*, customer: Customer, tier: str) -> CustomerCare:
-    care, _ = CustomerCare.objects.select_for_update().get_or_create(customer=customer)
-    care.tier = tier
-    care.save(update_fields=["tier"])
-    return care
+def opt_out(*, customer: Customer, via: str = "link", now: datetime | None = None) -> None:
+    """The customer's unsubscribe link: no more surveys or follow-ups."""
+    update_preferences(customer=customer, change=PreferenceChange(opted_out=True), actor=None, via=via, now=now)
+
+
+def set_tier(*, customer: Customer, tier: str, actor=None, via: str = "ui") -> None:
+    update_preferences(customer=customer, change=PreferenceChange(tier=tier), actor=actor, via=via)
 
 
 # --- which channel -----------------------------------------------------------------
@@ -308,6 +365,16 @@ def erase_customer(*, customer: Customer, actor, via: str = "ui") -> PrivacyAudi
         "identities": customer.identities.count(),
         "events": Event.objects.filter(ticket__customer=customer).count(),
     }
+    # What the audit may have copied (a cluster's proposal, a tone finding's
+    # names, a reviewer's comment), read before it is erased below.
+    # Short bodies ("ok", "Missed call.") would match everywhere and are no
+    # one's words; names and handles match as whole words only.
+    personal_texts = [body for body in messages.values_list("body", flat=True) if len(body.strip()) >= MIN_SCRUBBED_TEXT]
+    personal_names = customer.name.split()
+    for identity in customer.identities.all():
+        personal_texts.append(identity.value)
+        personal_names.append(identity.handle)
+    message_ids = list(messages.values_list("pk", flat=True))
     for message in messages.only("pk", "channel"):
         # The provider id (a tweet id, a phone provider's id) leads back to the
         # person; keep it unique per channel without the original.
@@ -325,6 +392,11 @@ def erase_customer(*, customer: Customer, actor, via: str = "ui") -> PrivacyAudi
     CallbackTask.objects.filter(ticket__customer=customer).update(phone="")
     CsatSurvey.objects.filter(ticket__customer=customer).update(comment="")
     ExitReason.objects.filter(ticket__customer=customer).update(detail="")
+    from audit.actions import scrub_erased_customer
+
+    counts["audit"] = scrub_erased_customer(
+        message_ids=message_ids, texts=[customer.name, *personal_texts], names=personal_names, placeholder=ERASED
+    )
     customer.identities.all().delete()
     customer.name = ""
     customer.language = ""

@@ -8,6 +8,7 @@ don't count either. Every target is "N minutes of open, unpaused time".
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -98,17 +99,31 @@ def business_minutes_between(
     return total.total_seconds() / 60
 
 
-def pauses_from_statuses(changes: list[tuple[datetime, str]], *, paused_status: str = "pending") -> list[Interval]:
+def pauses_from_statuses(
+    changes: list[tuple[datetime, str]], *, paused_statuses: Collection[str] = ("pending",)
+) -> list[Interval]:
     """Pause intervals from a ticket's status history [(when, status)], oldest first:
-    a pause runs from entering ``paused_status`` until leaving it (None: still paused)."""
+    a pause runs from entering one of ``paused_statuses`` until leaving them all
+    (solved -> closed is one pause); None: still paused."""
     pauses: list[Interval] = []
     since: datetime | None = None
     for when, status in changes:
-        if status == paused_status and since is None:
+        if status in paused_statuses and since is None:
             since = when
-        elif status != paused_status and since is not None:
+        elif status not in paused_statuses and since is not None:
             pauses.append((since, when))
             since = None
     if since is not None:
         pauses.append((since, None))
     return pauses
+
+
+def cycle_start(changes: list[tuple[datetime, str]], *, created_at: datetime, done_statuses: Collection[str]) -> datetime:
+    """When the current round of work began: the ticket's creation, or the
+    latest moment it left ``done_statuses`` (solved, closed) — a reopen."""
+    start, previous = created_at, None
+    for when, status in changes:
+        if previous in done_statuses and status not in done_statuses:
+            start = when
+        previous = status
+    return start

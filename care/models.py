@@ -88,7 +88,8 @@ class AgentAway(models.Model):
 
 class TicketSla(models.Model):
     """The SLA state of one ticket, recomputed by the periodic check. The
-    ``*_alerted_*`` fields make every alert fire once."""
+    ``*_warned`` and ``*_alerted`` flags make every alert fire once per target
+    and round of work (a reopened ticket starts a new round and clears them)."""
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="care_sla")
     first_response_due = models.DateTimeField(null=True, blank=True)
@@ -99,16 +100,30 @@ class TicketSla(models.Model):
     urgency = models.CharField(max_length=10, blank=True, db_index=True)
     first_response_breached = models.BooleanField(default=False)
     resolution_breached = models.BooleanField(default=False)
-    at_risk_alerted = models.BooleanField(default=False)
+    first_response_warned = models.BooleanField(default=False)
     first_response_alerted = models.BooleanField(default=False)
+    resolution_warned = models.BooleanField(default=False)
     resolution_alerted = models.BooleanField(default=False)
+    # The round of work the flags belong to: creation, or the last reopen.
+    cycle_started_at = models.DateTimeField(null=True, blank=True)
+    # No answer yet in this round (at the last check).
+    awaiting_first_response = models.BooleanField(default=True)
     # The inbound message whose lack of an answer was last escalated.
     unanswered_alerted_message_id = models.BigIntegerField(null=True, blank=True)
     checked_at = models.DateTimeField(default=timezone.now)
 
     @property
+    def first_response_pending(self) -> bool:
+        """Whether the first answer of this round is still to come. An answer
+        given since the last check counts at once (the ticket says so)."""
+        answered = self.ticket.first_response_at
+        if answered is not None and (self.cycle_started_at is None or answered >= self.cycle_started_at):
+            return False
+        return self.awaiting_first_response
+
+    @property
     def next_due(self):
-        if self.ticket.first_response_at is None and self.first_response_due:
+        if self.first_response_pending and self.first_response_due:
             return self.first_response_due
         return self.resolution_due
 
@@ -171,18 +186,25 @@ class ExitReason(models.Model):
 
 
 class PrivacyAudit(models.Model):
-    """Who exported or erased whose data, when. Never erased itself: it holds
-    no personal data, only ids and counts."""
+    """Who exported or erased whose data, or changed their tier, opt-out or
+    consent, when. Never erased itself: it holds no personal data, only ids,
+    counts and the values changed."""
 
     class Action(models.TextChoices):
         EXPORT = "export", _("Export")
         ERASE = "erase", _("Erase")
+        OPT_OUT = "opt_out", _("Opted out")
+        OPT_IN = "opt_in", _("Opted back in")
+        CONSENT = "consent", _("Follow-up consent")
+        TIER = "tier", _("Tier")
 
     action = models.CharField(max_length=8, choices=Action.choices)
     customer_id = models.BigIntegerField(db_index=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    via = models.CharField(max_length=8, default="ui")  # "ui" | "api" | "command"
+    via = models.CharField(max_length=8, default="ui")  # "ui" | "api" | "command" | "link" (the customer's own)
     counts = models.JSONField(default=dict)
+    # What a preference change set: {"consent_follow_up": true, "source": "phone"}, {"from": "standard", "to": "vip"}.
+    change = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -1,4 +1,5 @@
-"""The periodic care check (config/schedule.py runs it every UNISONO_CARE_CHECK_SECONDS)."""
+"""The periodic care check (config/schedule.py runs it every UNISONO_CARE_CHECK_SECONDS),
+and the re-check of one customer's open tickets after their tier changed."""
 
 from __future__ import annotations
 
@@ -10,3 +11,12 @@ from care import actions, sla
 @shared_task
 def care_check() -> dict:
     return {**sla.check_all(), **actions.send_due()}
+
+
+@shared_task
+def check_customer_tickets(customer_id: int) -> dict:
+    """A customer's open tickets under their new targets at once, not at the next periodic check."""
+    from inbox.models import Ticket
+
+    ids = list(Ticket.objects.filter(customer_id=customer_id, status__in=sla.OPEN_STATUSES).values_list("pk", flat=True))
+    return {"checked": len(ids), "alerts": sum(len(sla.check_ticket(pk)) for pk in ids)}

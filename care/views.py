@@ -7,7 +7,7 @@ import csv
 import json
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,11 +15,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from care import actions, links, selectors, sla
-from care.models import CsatSurvey, ExitReason, PrivacyAudit
+from care.actions import PreferenceChange
+from care.forms import PreferencesForm
+from care.models import CsatSurvey, CustomerCare, ExitReason, PrivacyAudit, Tier
 from channels_app.webform import links as ticket_links
 from inbox import selectors as inbox_selectors
 from inbox.actions import ActionError
 from inbox.models import Customer
+from inbox.views import staff_required
 from resolutions.views import supervisor_required
 
 
@@ -142,10 +145,12 @@ def check_now(request: HttpRequest) -> HttpResponse:
     return redirect("care:reports")
 
 
-@require_GET
-@supervisor_required
-def customer_privacy(request: HttpRequest, pk: int) -> HttpResponse:
-    customer = get_object_or_404(Customer, pk=pk)
+def _privacy_page(request: HttpRequest, customer: Customer, *, form: PreferencesForm | None = None, status: int = 200) -> HttpResponse:
+    care = CustomerCare.objects.filter(customer=customer).first()
+    tier = care.tier if care else Tier.STANDARD
+    opted_out = bool(care and care.opted_out_at)
+    if form is None:
+        form = PreferencesForm(initial={"tier": tier, "opted_out": opted_out, "consent_follow_up": customer.consent_follow_up})
     return render(
         request,
         "care/customer_privacy.html",
@@ -153,10 +158,55 @@ def customer_privacy(request: HttpRequest, pk: int) -> HttpResponse:
             "customer": customer,
             "identities": customer.identities.order_by("kind", "value"),
             "tickets": customer.tickets.order_by("-created_at")[:50],
-            "audits": PrivacyAudit.objects.filter(customer_id=pk).select_related("actor")[:50],
-            "opted_out": actions.opted_out(customer),
+            "audits": PrivacyAudit.objects.filter(customer_id=customer.pk).select_related("actor")[:50],
+            "opted_out": opted_out,
+            "tier": tier,
+            "form": form,
         },
+        status=status,
     )
+
+
+@require_GET
+@supervisor_required
+def customer_privacy(request: HttpRequest, pk: int) -> HttpResponse:
+    return _privacy_page(request, get_object_or_404(Customer, pk=pk))
+
+
+@require_POST
+@supervisor_required
+def customer_preferences(request: HttpRequest, pk: int) -> HttpResponse:
+    """Tier, opt-out and consent from the privacy page; each change audited."""
+    customer = get_object_or_404(Customer, pk=pk)
+    form = PreferencesForm(request.POST)
+    if not form.is_valid():
+        return _privacy_page(request, customer, form=form, status=400)
+    try:
+        changed = actions.update_preferences(customer=customer, change=form.change(), actor=request.user, via="ui")
+    except ActionError as problem:
+        form.add_error(None, str(problem))
+        return _privacy_page(request, customer, form=form, status=400)
+    messages.success(request, _("Preferences saved.") if changed else _("Nothing changed."))
+    return redirect("care:customer", pk=pk)
+
+
+@require_POST
+@staff_required
+def ticket_consent(request: HttpRequest, pk: int) -> HttpResponse:
+    """An agent records that the customer agreed to a follow-up on the phone
+    (SMS and X customers have no form to tick it on)."""
+    ticket = inbox_selectors.visible_ticket(user=request.user, pk=pk)
+    if ticket is None:
+        raise Http404("No such ticket.")
+    if request.POST.get("consent_follow_up") != "yes":
+        messages.error(request, _("Tick that the customer agreed before recording it."))
+        return redirect("inbox:ticket", pk=pk)
+    actions.update_preferences(
+        customer=ticket.customer, change=PreferenceChange(consent_follow_up=True, consent_source="phone"),
+        actor=request.user, via="ui",
+    )
+    messages.success(request, _("Recorded: the customer agreed to a follow-up."))
+    return redirect("inbox:ticket", pk=pk)
 
 
 @require_POST

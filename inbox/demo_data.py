@@ -222,9 +222,10 @@ CONVERSATIONS: tuple[Conversation, ...] = (
 )
 
 
-def seed_tickets(*, agent) -> int:
-    """Play every demo conversation through the actions; returns the number of tickets."""
-    for conversation in CONVERSATIONS:
+def seed_tickets(*, agent, progress=None) -> int:
+    """Play every demo conversation through the actions; returns the number of
+    tickets. ``progress(done, total)`` is called after each conversation."""
+    for done, conversation in enumerate(CONVERSATIONS, 1):
         ticket: Ticket | None = None
         for step in conversation.steps:
             if isinstance(step, In):
@@ -237,6 +238,8 @@ def seed_tickets(*, agent) -> int:
                 actions.set_status(ticket=ticket, status=step.status, by=agent)
             elif isinstance(step, AssignToAgent):
                 actions.assign(ticket=ticket, assignee=agent, by=agent)
+        if progress is not None:
+            progress(done, len(CONVERSATIONS))
     return Ticket.objects.count()
 
 

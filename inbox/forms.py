@@ -26,6 +26,12 @@ STATUS_FILTER_CHOICES = [
     (ALL, _("All statuses")),
 ]
 ASSIGNEE_FILTER_CHOICES = [("", _("Anyone")), ("me", _("Me")), ("none", _("Unassigned"))]
+URGENCY_FILTER_CHOICES = [
+    ("", _("Any")),
+    ("urgent", _("Urgent (breached or at risk)")),
+    ("breached", _("Breached")),
+    ("at_risk", _("About to breach")),
+]
 
 
 class TicketFilterForm(forms.Form):
@@ -35,6 +41,7 @@ class TicketFilterForm(forms.Form):
     queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, empty_label=_("All my queues"))
     channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
     assignee = forms.ChoiceField(choices=ASSIGNEE_FILTER_CHOICES, required=False)
+    urgency = forms.ChoiceField(choices=URGENCY_FILTER_CHOICES, required=False)
 
     def __init__(self, data, *, user) -> None:
         super().__init__(data)
@@ -51,6 +58,7 @@ class TicketFilterForm(forms.Form):
             queue=queue.pk if queue else None,
             channel=self.cleaned_data["channel"],
             assignee=self.cleaned_data["assignee"],
+            urgency=self.cleaned_data["urgency"],
         )
 
 

@@ -30,7 +30,7 @@ from django.utils.translation import gettext
 from inbox.models import Channel, Ticket
 
 _ROW = (
-    '<tr class="ticket-row{urgency}" data-ticket="{pk}" id="ticket-row-{pk}" data-updated="{updated_us}">\n'
+    '<tr class="ticket-row{urgency}" data-ticket="{pk}" id="ticket-row-{pk}" data-updated="{updated_us}" data-due="{due_us}">\n'
     '  <td class="reference"><a href="{url}">{reference}</a></td>\n'
     '  <td class="subject"><a href="{url}">{subject}</a></td>\n'
     '  <td class="customer">{customer}</td>\n'
@@ -48,6 +48,7 @@ _URGENCY = {"breached": " sla-breached", "at_risk": " sla-at-risk"}
 ROW_FIELDS = (
     "id", "subject", "status", "origin_channel", "updated_at", "customer__name",
     "assignee__first_name", "assignee__last_name", "assignee__username", "care_sla__urgency",
+    "care_sla__awaiting_first_response", "care_sla__first_response_due", "care_sla__resolution_due",
 )
 
 
@@ -81,7 +82,8 @@ class RowRenderer:
             _ROW.format(
                 urgency=_URGENCY.get(sla.urgency, "") if sla is not None else "",
                 pk=ticket.pk,
-                updated_us=f"{int(updated.timestamp())}{updated.microsecond:06d}",
+                updated_us=_sort_key(updated),
+                due_us=_sort_key(_due_of(sla)),
                 url=self.url_template.format(pk=ticket.pk),
                 reference=ticket.reference,
                 subject=escape(ticket.subject) if ticket.subject else self.no_subject,
@@ -98,6 +100,21 @@ class RowRenderer:
 
     def rows(self, tickets: Iterable[Ticket]) -> list[SafeString]:
         return [self.row(ticket) for ticket in tickets]
+
+
+def _sort_key(moment: datetime | None) -> str:
+    """A moment as the digit string live.js orders rows by (epoch seconds + microseconds); "" for none."""
+    return f"{int(moment.timestamp())}{moment.microsecond:06d}" if moment is not None else ""
+
+
+def _due_of(sla) -> datetime | None:
+    """When an urgent ticket's next target is due (the band's order, see
+    inbox.selectors.urgent_band); None for a calm one."""
+    if sla is None or not sla.urgency:
+        return None
+    if sla.awaiting_first_response and sla.first_response_due is not None:
+        return sla.first_response_due
+    return sla.resolution_due
 
 
 def _sla_of(ticket: Ticket):

@@ -3,6 +3,10 @@
 Lists are keyset-paginated on (updated_at, id) descending: the cost of a page
 does not grow with how deep it is, and a ticket that moves while you page is
 neither skipped nor shown twice within one direction.
+
+The backlog views of the inbox page lift urgent tickets (breached or about to
+breach their SLA, care.TicketSla.urgency) into a band above the first page,
+most urgent first, and leave them out of the pages below: see urgent_band.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 
 from inbox.models import CallbackTask, Customer, Event, Identity, Message, Queue, Ticket
 from inbox.permissions import is_supervisor
@@ -29,6 +33,13 @@ class TicketFilters:
     queue: int | None = None
     channel: str = ""
     assignee: str = ""  # "", "me", "none" or a user id
+    urgency: str = ""  # "" or a key of URGENCY_FILTERS
+
+
+# The SLA marks that make a ticket urgent (care.sla sets them), and the list filters on them.
+URGENT = ("breached", "at_risk")
+URGENCY_FILTERS = {"urgent": URGENT, "breached": ("breached",), "at_risk": ("at_risk",)}
+URGENT_BAND_SIZE = 25
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -54,7 +65,65 @@ def ticket_list(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
         tickets = tickets.filter(assignee__isnull=True)
     elif filters.assignee.isdigit():
         tickets = tickets.filter(assignee_id=int(filters.assignee))
+    if filters.urgency:
+        tickets = tickets.filter(status__in=Ticket.WORK_STATUSES, care_sla__urgency__in=URGENCY_FILTERS[filters.urgency])
     return tickets.order_by("-updated_at", "-id")
+
+
+def has_urgent_band(filters: TicketFilters) -> bool:
+    """Whether the list shows urgent tickets in a band above its pages: the
+    backlog views (work still to do, or every status). A view of solved work
+    or of urgency itself keeps plain time order."""
+    return not filters.urgency and filters.status in ("", "active", *Ticket.WORK_STATUSES)
+
+
+def _urgent() -> Q:
+    # A solved ticket keeps its mark until the next check: only work counts.
+    return Q(status__in=Ticket.WORK_STATUSES, care_sla__urgency__in=URGENT)
+
+
+def urgent_band(tickets: QuerySet[Ticket], *, size: int = URGENT_BAND_SIZE) -> tuple[list[Ticket], bool]:
+    """The urgent tickets among ``tickets``: breached first, then by the due
+    time that makes them urgent (the most overdue first), at most ``size``;
+    and whether there are more. Few rows, found through the urgency index."""
+    due = Case(
+        When(care_sla__awaiting_first_response=True, care_sla__first_response_due__isnull=False, then=F("care_sla__first_response_due")),
+        default=F("care_sla__resolution_due"),
+    )
+    breached_first = Case(When(care_sla__urgency="breached", then=Value(0)), default=Value(1))
+    rows = list(tickets.filter(_urgent()).order_by(breached_first, due.asc(nulls_last=True), "id")[: size + 1])
+    return rows[:size], len(rows) > size
+
+
+def without_urgent(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` minus those the urgent band shows. The band's tickets are
+    few, so the keyset pages still walk the (updated_at, id) index and only
+    skip them (the SLA row is one join by its unique ticket id)."""
+    return tickets.exclude(_urgent())
+
+
+@dataclass(frozen=True)
+class WorkCounts:
+    by_status: dict[str, int]
+    latest_event_id: int | None  # None: not read (no active ticket visible)
+
+
+def work_counts(user) -> WorkCounts:
+    """Active tickets per status among those the user may see and, in the same
+    statement, the newest event id (see latest_event_id): the list page reads
+    both before its rows, and the urgent band's query fits in the page's query
+    budget. Without any active ticket there is no row to carry the id."""
+    rows = list(
+        tickets_visible_to(user)
+        .filter(status__in=Ticket.WORK_STATUSES)
+        .order_by()
+        .values_list("status")
+        .annotate(count=Count("id"), latest_event=Max(Subquery(Event.objects.order_by("-id").values("id")[:1])))
+    )
+    return WorkCounts(
+        by_status={status: count for status, count, _latest in rows},
+        latest_event_id=(rows[0][2] or 0) if rows else None,
+    )
 
 
 def encode_cursor(ticket: Ticket) -> str:

@@ -21,7 +21,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -59,22 +58,46 @@ def staff_required(view):
 # --- the list ------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class UrgentBand:
+    rows: list
+    more: bool  # more urgent tickets than the band shows
+    all_query: str  # the list filtered to every urgent ticket
+
+
 @require_GET
 @staff_required
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    last_event_id = selectors.latest_event_id()  # before the rows: see latest_event_id
+    full_page = request.headers.get("HX-Target") != RESULTS_TARGET
+    # The counters and the latest event id come in one statement, before the
+    # rows (see selectors.work_counts); the htmx partial has no counters.
+    counts = selectors.work_counts(request.user) if full_page else None
+    last_event_id = counts.latest_event_id if counts is not None else None
+    if last_event_id is None:
+        last_event_id = selectors.latest_event_id()  # before the rows: see latest_event_id
     form = TicketFilterForm(request.GET, user=request.user)
     context: dict = {
         "form": form, "tickets": [], "next_query": "", "first_query": "", "error": "", "last_event_id": last_event_id,
+        "band": None,
     }
     status = 200
     if form.is_valid():
-        tickets = for_rows(selectors.ticket_list(user=request.user, filters=form.filters()))
+        filters = form.filters()
+        tickets = for_rows(selectors.ticket_list(user=request.user, filters=filters))
         after = request.GET.get("after", "")
+        if selectors.has_urgent_band(filters):
+            if not after:
+                # No active ticket visible (counted above): no urgent one either.
+                rows, more = selectors.urgent_band(tickets) if counts is None or counts.by_status else ([], False)
+                context["band"] = UrgentBand(
+                    rows=RowRenderer().rows(rows), more=more, all_query=_query_with(request, after=None, urgency="urgent")
+                )
+            tickets = selectors.without_urgent(tickets)
         try:
             context["tickets"], next_cursor = selectors.ticket_page(tickets, after=after, size=PAGE_SIZE)
         except selectors.BadCursor as error:
             context["error"] = str(error)
+            context["band"] = None
             status = 400
         else:
             if next_cursor:
@@ -86,17 +109,19 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         status = 400
 
     context["rows"] = RowRenderer().rows(context["tickets"])
-    if request.headers.get("HX-Target") == RESULTS_TARGET:
+    if not full_page:
         return render(request, "inbox/_list_results.html", context, status=status)
-    context["counts"] = status_counts(request.user)
+    context["counts"] = status_counts(counts.by_status)
     return render(request, "inbox/ticket_list.html", context, status=status)
 
 
-def _query_with(request: HttpRequest, *, after: str | None) -> str:
+def _query_with(request: HttpRequest, *, after: str | None, **changes: str) -> str:
     params = request.GET.copy()
     params.pop("after", None)
     if after:
         params["after"] = after
+    for name, value in changes.items():
+        params[name] = value
     return params.urlencode()
 
 
@@ -107,19 +132,12 @@ class StatusCount:
     count: int | None  # None: a link without a number
 
 
-def status_counts(user) -> list[StatusCount]:
-    """Active tickets per status among those the user may see, in one query.
+def status_counts(by_status: dict[str, int]) -> list[StatusCount]:
+    """The counters above the list, from ``selectors.work_counts``.
 
     Only the work still to do is counted: solved and closed tickets grow with
     history forever, and counting them on every list view would make the inbox
     slower each month. Their filters stay as plain links."""
-    by_status = dict(
-        selectors.tickets_visible_to(user)
-        .filter(status__in=Ticket.WORK_STATUSES)
-        .order_by()
-        .values_list("status")
-        .annotate(count=Count("id"))
-    )
     return [
         StatusCount("active", "Active", sum(by_status.values())),
         *(
@@ -377,20 +395,30 @@ def ticket_rows(request: HttpRequest) -> JsonResponse:
     form = TicketFilterForm(request.GET, user=request.user)
     if not form.is_valid():
         return JsonResponse({"error": gettext("Some filters are not valid; fix them and try again.")}, status=400)
-    tickets = for_rows(selectors.ticket_list(user=request.user, filters=form.filters())).filter(pk__in=ids)
+    filters = form.filters()
+    tickets = for_rows(selectors.ticket_list(user=request.user, filters=filters)).filter(pk__in=ids)
+    after = request.GET.get("after", "")
+    band: list[Ticket] = []
+    if selectors.has_urgent_band(filters):
+        if not after:  # the band is on the first page only
+            band, _more = selectors.urgent_band(tickets, size=len(ids))
+        tickets = selectors.without_urgent(tickets)
     try:
         # The page's own cursor: a ticket that moved newer than a later page's
         # start belongs on the first page, not here.
-        rows, _ = selectors.ticket_page(tickets, after=request.GET.get("after", ""), size=len(ids))
+        rows, _ = selectors.ticket_page(tickets, after=after, size=len(ids))
     except selectors.BadCursor as error:
         return JsonResponse({"error": str(error)}, status=400)
-    shown = {ticket.pk for ticket in rows}
+    shown = {ticket.pk for ticket in band} | {ticket.pk for ticket in rows}
     renderer = RowRenderer()
+    counts = selectors.work_counts(request.user)
     return JsonResponse(
         {
-            "rows": [{"ticket": ticket.pk, "html": renderer.row(ticket)} for ticket in rows],
+            # "band": the row belongs in the urgent band above the pages.
+            "rows": [{"ticket": ticket.pk, "html": renderer.row(ticket), "band": True} for ticket in band]
+            + [{"ticket": ticket.pk, "html": renderer.row(ticket), "band": False} for ticket in rows],
             "gone": [pk for pk in ids if pk not in shown],
-            "counts": render_to_string("inbox/_status_counts.html", {"counts": status_counts(request.user)}, request),
+            "counts": render_to_string("inbox/_status_counts.html", {"counts": status_counts(counts.by_status)}, request),
         }
     )
 

@@ -150,7 +150,7 @@ def playbook_import(*, topics: list[TopicSpec], by: AbstractBaseUser | None = No
         for resolution_position, resolution_spec in enumerate(spec.resolutions):
             _import_resolution(topic, resolution_spec, resolution_position, by=by, note=note, summary=summary)
         if progress is not None:
-            progress(position + 1, len(topics), spec.slug)
+            progress(position + 1, len(topics))
     return summary
 
 

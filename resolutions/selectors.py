@@ -19,10 +19,12 @@ def playbook_topics() -> list[Topic]:
     return list(Topic.objects.prefetch_related(Prefetch("resolutions", queryset=resolutions, to_attr="active")).order_by("position", "id"))
 
 
-def export_specs() -> list[TopicSpec]:
-    """The playbook as the file shapes it (what ``export_playbook`` writes)."""
+def export_specs(*, progress=None) -> list[TopicSpec]:
+    """The playbook as the file shapes it (what ``export_playbook`` writes).
+    ``progress(done, total)`` is called after each topic."""
     specs = []
-    for topic in playbook_topics():
+    topics = list(playbook_topics())
+    for topic in topics:
         specs.append(
             TopicSpec(
                 slug=topic.slug,
@@ -43,6 +45,8 @@ def export_specs() -> list[TopicSpec]:
                 ],
             )
         )
+        if progress is not None:
+            progress(len(specs), len(topics))
     return specs
 
 

@@ -10,6 +10,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from inbox.models import Channel, Customer, Identity, Message, Ticket
+from inbox.selectors import URGENCY_FILTERS
 
 
 def display_name(user) -> str:
@@ -264,5 +265,11 @@ class TicketFilterSerializer(serializers.Serializer):
         required=False,
         help_text='"me", "none" (unassigned) or a user id.',
         error_messages={"invalid": 'Use "me", "none" or a user id.'},
+    )
+    urgency = serializers.ChoiceField(
+        choices=list(URGENCY_FILTERS),
+        required=False,
+        help_text='Active tickets by SLA state: "breached", "at_risk" (about to breach) or "urgent" (either).',
+        error_messages={"invalid_choice": f'"{{input}}" is not an urgency; use one of {_choices_text(list(URGENCY_FILTERS))}.'},
     )
 

@@ -326,6 +326,9 @@
     apply: function (answer) {
       var body = document.getElementById("ticket-rows");
       if (!body) return;
+      // care/: the urgent band above the first page (absent on later pages
+      // and in views of solved work); the server says which rows belong in it.
+      var band = document.getElementById("urgent-rows");
       answer.gone.forEach(function (id) {
         var row = document.getElementById("ticket-row-" + id);
         if (row) row.remove();
@@ -335,15 +338,17 @@
         var old = document.getElementById("ticket-row-" + entry.ticket);
         var wasSelected = old && old.classList.contains("selected");
         if (old) old.remove();
-        if (list.place(body, row)) {
+        if (entry.band && band ? list.placeUrgent(band, row) : list.place(body, row)) {
           if (wasSelected) row.classList.add("selected");
           flash(row);
         }
       });
+      var banded = band ? band.querySelectorAll("tr.ticket-row").length : 0;
+      if (band) band.hidden = !banded;
       var empty = body.querySelector("tr.empty");
       var rows = body.querySelectorAll("tr.ticket-row");
-      if (rows.length && empty) empty.remove();
-      if (!rows.length && !empty) {
+      if ((rows.length || banded) && empty) empty.remove();
+      if (!rows.length && !banded && !empty) {
         var tr = document.createElement("tr");
         tr.className = "empty";
         var td = document.createElement("td");
@@ -357,15 +362,25 @@
       if (counts && answer.counts) counts.innerHTML = answer.counts;
     },
 
-    // Ordered like the server orders: updated_at desc, id desc. The keys are
-    // equal-length digit strings (epoch seconds + microseconds). care/: a
-    // breached or at-risk ticket rises above the calm ones on the page.
+    // Ordered like the server orders the pages: updated_at desc, id desc.
+    // The keys are equal-length digit strings (epoch seconds + microseconds).
     newer: function (a, b) {
-      var ra = urgencyRank(a), rb = urgencyRank(b);
-      if (ra !== rb) return ra > rb;
       var ua = a.dataset.updated, ub = b.dataset.updated;
       if (ua !== ub) return ua.length !== ub.length ? ua.length > ub.length : ua > ub;
       return parseInt(a.dataset.ticket, 10) > parseInt(b.dataset.ticket, 10);
+    },
+
+    // Ordered like the server orders the band (inbox.selectors.urgent_band):
+    // breached first, then the earliest due time (none last), then id.
+    moreUrgent: function (a, b) {
+      var ra = urgencyRank(a), rb = urgencyRank(b);
+      if (ra !== rb) return ra > rb;
+      var da = a.dataset.due || "", db = b.dataset.due || "";
+      if (da !== db) {
+        if (!da || !db) return !!da;
+        return da.length !== db.length ? da.length < db.length : da < db;
+      }
+      return parseInt(a.dataset.ticket, 10) < parseInt(b.dataset.ticket, 10);
     },
 
     place: function (body, row) {
@@ -379,6 +394,18 @@
       // Older than every row shown: it belongs here only if this is the last page.
       if (rows.length && document.querySelector(".pager .older")) return false;
       body.appendChild(row);
+      return true;
+    },
+
+    placeUrgent: function (band, row) {
+      var rows = band.querySelectorAll("tr.ticket-row");
+      for (var i = 0; i < rows.length; i++) {
+        if (list.moreUrgent(row, rows[i])) {
+          band.insertBefore(row, rows[i]);
+          return true;
+        }
+      }
+      band.appendChild(row);
       return true;
     },
 
@@ -467,7 +494,9 @@
   }
 
   var SLA_ALERT_TEXT = {
-    at_risk: "is about to miss its target",
+    first_response_at_risk: "is about to miss its first-answer target",
+    resolution_at_risk: "is about to miss its resolution target",
+    at_risk: "is about to miss its target", // events stored before the targets warned separately
     first_response_breached: "missed its first-answer target",
     resolution_breached: "missed its resolution target",
     unanswered: "has a customer message nobody answered",
@@ -478,16 +507,6 @@
     if (!alerts.length) return;
     var text = (frame.data.reference || "A ticket") + " " + (SLA_ALERT_TEXT[alerts[alerts.length - 1]] || "needs attention");
     banner("sla", text, frame.data.assignee_away ? "Its assignee is away: someone else should pick it up." : "");
-  }
-
-  // Urgent rows first on a freshly rendered page too (the server orders by time).
-  function sortByUrgency() {
-    var body = document.getElementById("ticket-rows");
-    if (!body) return;
-    var rows = Array.prototype.slice.call(body.querySelectorAll("tr.ticket-row"));
-    var urgent = rows.filter(function (row) { return urgencyRank(row) > 0; });
-    urgent.sort(function (a, b) { return urgencyRank(b) - urgencyRank(a); });
-    for (var i = urgent.length - 1; i >= 0; i--) body.insertBefore(urgent[i], body.firstChild);
   }
 
   function tickCountdowns() {
@@ -752,7 +771,8 @@
   }
 
   function moveSelection(step) {
-    var rows = Array.prototype.slice.call(document.querySelectorAll("#ticket-rows tr.ticket-row"));
+    // The urgent band's rows first, then the page's (document order).
+    var rows = Array.prototype.slice.call(document.querySelectorAll("#urgent-rows tr.ticket-row, #ticket-rows tr.ticket-row"));
     if (!rows.length) return;
     var index = rows.findIndex(function (row) { return row.classList.contains("selected"); });
     var next = index === -1 ? (step > 0 ? 0 : rows.length - 1) : Math.max(0, Math.min(rows.length - 1, index + step));
@@ -763,7 +783,7 @@
   }
 
   function openSelection() {
-    var row = document.querySelector("#ticket-rows tr.ticket-row.selected");
+    var row = document.querySelector("#urgent-rows tr.ticket-row.selected, #ticket-rows tr.ticket-row.selected");
     var link = row && row.querySelector("a[href]");
     if (link) location.assign(link.href);
     return !!link;
@@ -832,7 +852,6 @@
     window.addEventListener("pagehide", function () { presence.announce("left"); });
   }
 
-  if (PAGE === "list") sortByUrgency();
   if (PAGE === "callbacks") callbacks.init();
   tickCountdowns();
   setInterval(tickCountdowns, 15000);

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
+import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.utils import timezone
 
-from audit import findings, metrics
+from audit import findings, metrics, scenario
 from audit.models import Finding, WeeklyScore
 from resolutions.models import AnswerRecord
 
@@ -93,8 +96,18 @@ def test_scores_count_exceptions_separately(seeded):
     assert web.score == round(100 * web.following / (web.total - web.exceptions), 1)
 
 
-def test_management_command_seeds_and_audits(db, capsys):
+def test_management_command_seeds_and_audits_with_progress_and_one_summary_line(db, capsys):
     call_command("seed_audit_scenario", "--per-channel", "20")
-    output = capsys.readouterr().out
-    assert "seeded inconsistencies" in output
+    out, err = capsys.readouterr()
+    assert f"seed: 1/{scenario.SEED_STEPS}" in err and f"seed: {scenario.SEED_STEPS}/{scenario.SEED_STEPS} (100%)" in err
+    assert "audit: 6/6 (100%)" in err
+    (line,) = out.strip().splitlines()
+    assert re.fullmatch(r"\d+ answers written, \d+ seeded inconsistencies; audit: \d+ findings \(\d+ new\)\.", line)
     assert Finding.objects.filter(kind="divergence").exists()
+
+
+def test_management_command_refuses_a_bad_size_in_one_line(db):
+    with pytest.raises(CommandError) as error:
+        call_command("seed_audit_scenario", "--per-channel", "-1")
+    assert str(error.value) == "Error: argument --per-channel: must be at least 1, got -1"
+    assert not Finding.objects.exists()

@@ -1,5 +1,6 @@
-"""Care-loop fixtures: tickets on web (email delivery) and SMS (Twilio's REST
-API intercepted at the HTTP layer with ``responses``, as the phone tests do)."""
+"""Care-loop fixtures: tickets on web (email delivery), SMS and phone (Twilio's
+REST API intercepted at the HTTP layer with ``responses``, as the phone tests
+do) and X (tweepy's HTTP intercepted the same way, as the social tests do)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import responses
 from channels_app.base import Sender
 from inbox import actions
 from inbox.models import Ticket
-from tests.channels_app.phone.conftest import API_MESSAGES, CUSTOMER, FIXTURES, twilio_settings  # noqa: F401
+from tests.channels_app.phone.conftest import API_MESSAGES, CUSTOMER, FIXTURES, post_twilio, twilio_settings  # noqa: F401
+from tests.channels_app.social.conftest import x_api, x_settings  # noqa: F401
 from tests.factories import inbound
 
 CREATED = json.loads((FIXTURES / "api_message_created.json").read_text())

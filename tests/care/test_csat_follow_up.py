@@ -1,11 +1,12 @@
-"""Satisfaction surveys and follow-ups: on the customer's channel, once,
-never to customers who opted out; a follow-up answer reopens the ticket."""
+"""Satisfaction surveys and follow-ups: on the customer's channel (email, SMS,
+an X direct message; SMS after a phone call), once, never to customers who
+opted out; a follow-up goes days later and an answer to it reopens the ticket."""
 
 from __future__ import annotations
 
-import re
+import json
 from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 import pytest
 from django.core import mail
@@ -184,3 +185,75 @@ def test_a_ticket_never_answered_is_not_surveyed(queue, agent, django_capture_on
     assert _send_due(django_capture_on_commit_callbacks)["surveys"] == 0
     ticket.refresh_from_db()
     assert ticket.first_response_at is None and not mail.outbox
+
+
+# --- surveys on X and after a phone call ----------------------------------------------------
+
+X_MENTION_ID = "1790000000000000102"  # Anna's mention in mentions_page.json (X user 1234567890)
+X_DM_URL = "https://api.twitter.com/2/dm_conversations/with/1234567890/messages"
+
+
+def test_an_x_customer_is_surveyed_once_by_direct_message_never_in_public(
+    queue, agent, x_settings, x_api, django_capture_on_commit_callbacks
+):
+    from channels_app.social.tasks import poll_x_account
+    from tests.channels_app.social.conftest import TWEETS_URL, calls_to, fixture, serve_polls
+
+    # Given Anna's public mention, polled from X, answered in public and solved
+    serve_polls(x_api, mentions="mentions_page.json")
+    x_api.post(TWEETS_URL, json=fixture("create_tweet.json"), status=201)
+    x_api.post(X_DM_URL, json=fixture("create_dm.json"), status=201)
+    poll_x_account.delay("default")
+    ticket = Message.objects.get(provider_id=X_MENTION_ID).ticket
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reply(ticket=ticket, author=agent, body="Hi Anna, the outage is fixed since 10:40.", channel="x")
+    solve(ticket, agent)
+
+    # When the care check runs twice
+    assert _send_due(django_capture_on_commit_callbacks)["surveys"] == 1
+    assert _send_due(django_capture_on_commit_callbacks)["surveys"] == 0
+
+    # Then one DM went to Anna with the rating link, and nothing more was tweeted
+    dms = calls_to(x_api, X_DM_URL, "POST")
+    assert len(dms) == 1 and "/rate/" in json.loads(dms[0].request.body)["text"]
+    assert len(calls_to(x_api, TWEETS_URL, "POST")) == 1  # the agent's public answer only
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    survey.message.refresh_from_db()
+    assert survey.channel == "x" and survey.message.meta["x_mode"] == "dm"
+    assert survey.message.status == Message.Status.SENT and survey.message.provider_id == "dm-1790000000000000350"
+
+
+def test_a_phone_ticket_is_surveyed_by_sms(queue, agent, post_twilio, twilio_api, django_capture_on_commit_callbacks):
+    from tests.channels_app.phone.conftest import payload
+
+    # Given a missed call (Twilio's status webhook) that we called back and solved
+    assert post_twilio("/channels/phone/status/", payload("call_status_no_answer")).status_code in (200, 204)
+    ticket = Ticket.objects.get()
+    assert ticket.origin_channel == "phone"
+    actions.log_call(ticket=ticket, author=agent, direction="out", outcome="answered", duration_seconds=240,
+                     summary="Reset the router together; works again.", submission_id="call-1")
+    solve(ticket, agent)
+
+    # When the care check runs
+    _send_due(django_capture_on_commit_callbacks)
+
+    # Then the survey went by SMS to the number that called (a call cannot carry a link)
+    survey = CsatSurvey.objects.get(ticket=ticket)
+    assert survey.channel == "sms"
+    sent = [parse_qs(call.request.body) for call in twilio_api.calls]
+    assert len(sent) == 1 and sent[0]["To"] == [CUSTOMER] and "/rate/" in sent[0]["Body"][0]
+
+
+def test_no_follow_up_before_the_configured_days(queue, agent, twilio_api, settings, django_capture_on_commit_callbacks):
+    settings.UNISONO_FOLLOW_UP_DAYS = 3
+    ticket = sms_ticket(queue)
+    Customer.objects.filter(pk=ticket.customer_id).update(consent_follow_up=True)
+    answer(ticket, agent, django_capture_on_commit_callbacks)
+    solve(ticket, agent)
+    solved_at = Ticket.objects.get(pk=ticket.pk).solved_at
+
+    # Two days and 23 hours after solving: nothing yet
+    assert _send_due(django_capture_on_commit_callbacks, now=solved_at + timedelta(days=2, hours=23))["follow_ups"] == 0
+    assert not FollowUp.objects.exists()
+    # Three days after: the follow-up goes
+    assert _send_due(django_capture_on_commit_callbacks, now=solved_at + timedelta(days=3, minutes=1))["follow_ups"] == 1

@@ -46,8 +46,11 @@ def test_a_ticket_about_to_breach_turns_urgent_and_rises_without_reload(signed_i
     expect(page.locator("#live-status")).to_have_attribute("data-state", "live")
     page.evaluate("window.__notReloaded = true")
     rows = page.locator("#ticket-rows tr.ticket-row")
+    band = page.locator("#urgent-rows")
     expect(rows.first).to_have_attribute("data-ticket", str(calm.pk))
+    expect(rows.nth(1)).to_have_attribute("data-ticket", str(old.pk))
     expect(page.locator(f'#ticket-row-{old.pk}')).not_to_have_class(re.compile("sla-"))
+    expect(band).to_be_hidden()
 
     # When the SLA check runs on the server (a supervisor's "Check SLAs now"; beat does the same every minute)
     boss = SupervisorFactory(username="ingrid")
@@ -56,14 +59,22 @@ def test_a_ticket_about_to_breach_turns_urgent_and_rises_without_reload(signed_i
     boss_page.get_by_role("button", name="Check SLAs now").click()
     expect(boss_page.locator(".flash")).to_contain_text("1 new alerts")
 
-    # Then the agent's row turns visibly urgent, moves to the top, and an alert shows — no reload
+    # Then the agent's row turns visibly urgent and moves up into the urgent band, and an alert shows — no reload
     row = page.locator(f"#ticket-row-{old.pk}")
     expect(row).to_have_class(re.compile(r"\bsla-at-risk\b"), timeout=LIVE_WITHIN_MS)
-    expect(rows.first).to_have_attribute("data-ticket", str(old.pk))
+    expect(band).to_be_visible()
+    expect(band).to_contain_text("Urgent")
+    expect(band.locator("tr.ticket-row").first).to_have_attribute("data-ticket", str(old.pk))
+    expect(page.locator(f"#ticket-rows #ticket-row-{old.pk}")).to_have_count(0)
+    expect(rows).to_have_count(1)
     background = row.evaluate("row => getComputedStyle(row).backgroundColor")
     assert background not in ("rgba(0, 0, 0, 0)", "transparent", "rgb(255, 255, 255)")
-    expect(page.locator("#live-banners .banner.sla")).to_contain_text(f"{old.reference} is about to miss its target")
+    expect(page.locator("#live-banners .banner.sla")).to_contain_text(f"{old.reference} is about to miss its first-answer target")
     assert page.evaluate("window.__notReloaded === true"), "the page was reloaded"
+
+    # And a reload agrees: the server puts it in the band too
+    page.reload()
+    expect(page.locator("#urgent-rows tr.ticket-row").first).to_have_attribute("data-ticket", str(old.pk))
 
 
 def test_customer_rates_our_help_from_their_link(page, live_url):

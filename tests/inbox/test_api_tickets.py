@@ -147,6 +147,24 @@ def test_unassigned_row_has_null_assignee(api_as, agent, queue):
     assert row["assignee"] is None
 
 
+def test_urgency_filter_lists_the_tickets_past_or_near_their_sla(api_as, agent, queue):
+    from care import sla
+
+    calm = TicketFactory(queue=queue)
+    late = TicketFactory(queue=queue)
+    soon = TicketFactory(queue=queue)
+    sla.check_ticket(late.pk, now=late.created_at + timedelta(minutes=241))
+    sla.check_ticket(soon.pk, now=soon.created_at + timedelta(minutes=215))
+    client = api_as(agent)
+
+    assert set(ids(client.get(LIST, {"urgency": "urgent"}))) == {late.pk, soon.pk}
+    assert ids(client.get(LIST, {"urgency": "breached"})) == [late.pk]
+    assert ids(client.get(LIST, {"urgency": "at_risk"})) == [soon.pk]
+    assert calm.pk in ids(client.get(LIST))
+    refused = client.get(LIST, {"urgency": "soon"})
+    assert refused.status_code == 400 and '"soon" is not an urgency' in refused.json()["detail"]
+
+
 # --- keyset pages --------------------------------------------------------------------------
 
 

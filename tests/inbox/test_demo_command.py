@@ -201,3 +201,14 @@ def test_the_readme_command_serves_the_demo_and_the_printed_agent_login_works(tm
     finally:
         server.terminate()
         server.wait(timeout=20)
+
+
+def test_seeding_shows_progress_per_conversation_and_one_line_for_the_tickets(capsys):
+    from inbox.demo_data import CONVERSATIONS
+
+    out = run_demo()
+
+    err = capsys.readouterr().err
+    total = len(CONVERSATIONS)
+    assert f"seed: 1/{total}" in err and f"seed: {total}/{total} (100%)" in err
+    assert f"Seeded {Ticket.objects.count()} demo tickets." in out.splitlines()

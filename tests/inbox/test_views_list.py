@@ -284,3 +284,113 @@ def test_supervisor_list_needs_a_bounded_number_of_queries(client, supervisor, q
         response = client.get(f"{LIST_URL}?status=all")
 
     assert len(row_ids(response)) == 30
+
+
+# --- the urgent band (care/: breached and about-to-breach tickets rise) --------------
+
+
+def _urgent_ids(response) -> list[int]:
+    """Ticket ids in the urgent band above the first page, in order."""
+    content = response.content.decode()
+    band = re.search(r'<tbody id="urgent-rows".*?</tbody>', content, re.S)
+    return [int(pk) for pk in re.findall(r'<tr class="ticket-row sla-[a-z-]+" data-ticket="(\d+)"', band.group(0))] if band else []
+
+
+def _late(ticket, minutes: int) -> None:
+    """Run the real SLA check ``minutes`` after the ticket arrived (controlled clock)."""
+    from care import sla
+
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=minutes))
+
+
+def test_a_breached_ticket_from_page_two_is_shown_at_the_top_of_page_one_and_not_repeated(client, agent, queue):
+    # Given 60 active tickets, the oldest (page 2 by time) past its first-answer target
+    now = timezone.now()
+    tickets = [TicketFactory(queue=queue, status="open", updated_at=now - timedelta(minutes=i)) for i in range(60)]
+    oldest = tickets[-1]
+    _late(oldest, 241)
+    client.force_login(agent)
+
+    # When the agent opens the inbox and pages on
+    first = client.get(LIST_URL)
+    second = client.get(f"{LIST_URL}?{older_query(first)}")
+
+    # Then it heads page 1 in the urgent band, and no page repeats it
+    assert _urgent_ids(first) == [oldest.pk]
+    assert oldest.pk not in row_ids(first) + row_ids(second)
+    assert row_ids(first) + row_ids(second) == [t.pk for t in tickets[:-1]]
+    assert "Urgent: breached or about to breach" in first.content.decode()
+    assert 'id="urgent-rows"' not in second.content.decode()
+
+
+def _all_ids(response) -> list[int]:
+    return [int(pk) for pk in re.findall(r'data-ticket="(\d+)"', response.content.decode())]
+
+
+def test_the_band_shows_breached_first_then_the_longest_overdue(client, agent, queue):
+    at_risk = TicketFactory(queue=queue, status="open")
+    breached_later = TicketFactory(queue=queue, status="open")
+    breached_earlier = TicketFactory(queue=queue, status="open")
+    Ticket.objects.filter(pk=breached_earlier.pk).update(created_at=breached_earlier.created_at - timedelta(minutes=30))
+    breached_earlier.refresh_from_db()
+    _late(at_risk, 215)  # first answer due in 25 minutes
+    _late(breached_later, 300)
+    _late(breached_earlier, 330)
+    client.force_login(agent)
+
+    page = client.get(LIST_URL)
+
+    assert _urgent_ids(page) == [breached_earlier.pk, breached_later.pk, at_risk.pk]
+    assert "Show all urgent tickets" not in page.content.decode()
+
+
+def test_a_full_band_links_to_every_urgent_ticket(client, agent, queue):
+    from inbox.selectors import URGENT_BAND_SIZE
+
+    late = [TicketFactory(queue=queue, status="open") for _ in range(URGENT_BAND_SIZE + 1)]
+    for ticket in late:
+        _late(ticket, 241)
+    calm = TicketFactory(queue=queue, status="open")
+    client.force_login(agent)
+
+    page = client.get(LIST_URL)
+
+    # One band's worth on top; the rest are not lost: the link lists them all (and only them)
+    assert len(_urgent_ids(page)) == URGENT_BAND_SIZE and row_ids(page) == [calm.pk]
+    all_query = re.search(r'<a href="\?([^"]+)">Show all urgent tickets</a>', page.content.decode()).group(1)
+    everything = client.get(f"{LIST_URL}?{html.unescape(all_query)}")
+    assert "urgency=urgent" in all_query
+    assert sorted(_all_ids(everything)) == sorted(ticket.pk for ticket in late)
+
+
+def test_views_of_solved_work_or_of_urgency_have_no_band(client, agent, queue):
+    late = TicketFactory(queue=queue, status="open")
+    _late(late, 241)
+    client.force_login(agent)
+
+    assert 'id="urgent-rows"' not in client.get(f"{LIST_URL}?status=solved").content.decode()
+    breached = client.get(f"{LIST_URL}?urgency=breached").content.decode()
+    assert 'id="urgent-rows"' not in breached and f'data-ticket="{late.pk}"' in breached
+    assert f'data-ticket="{late.pk}"' not in client.get(f"{LIST_URL}?urgency=at_risk").content.decode()
+    assert client.get(f"{LIST_URL}?urgency=soon").status_code == 400
+
+
+def test_the_band_stays_within_the_list_query_budget(client, agent, queue, django_assert_max_num_queries):
+    _tickets_with_distinct_everything(queue, 30)
+    for ticket in Ticket.objects.all()[:5]:
+        _late(ticket, 241)
+    client.force_login(agent)
+
+    with django_assert_max_num_queries(5):
+        response = client.get(LIST_URL)
+
+    assert len(_urgent_ids(response)) == 5 and len(row_ids(response)) == 25
+
+
+def test_an_empty_inbox_stays_within_the_budget_too(client, agent, queue, django_assert_max_num_queries):
+    client.force_login(agent)
+
+    with django_assert_max_num_queries(5):
+        response = client.get(LIST_URL)
+
+    assert response.status_code == 200 and "No tickets match these filters." in response.content.decode()

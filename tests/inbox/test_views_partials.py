@@ -4,6 +4,7 @@ and the reply endpoint's JSON answers (201 / 409 / 400)."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -148,6 +149,26 @@ def test_rows_on_a_later_page_drops_a_ticket_that_moved_to_the_first(client, age
 
     assert [entry["ticket"] for entry in answer["rows"]] == [older.pk]
     assert answer["gone"] == [ticket.pk]
+
+
+def test_rows_puts_a_ticket_that_turned_urgent_in_the_band_of_the_first_page_only(client, agent, ticket, queue):
+    from care import sla
+    from inbox.selectors import encode_cursor
+
+    newest = TicketFactory(queue=queue, subject="Newest")
+    # The ticket passes its first-answer target (the real check, controlled clock)
+    sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=241))
+    client.force_login(agent)
+
+    first_page = rows(client, [ticket.pk, newest.pk]).json()
+    later_page = rows(client, [ticket.pk], after=encode_cursor(newest)).json()
+    by_urgency = rows(client, [ticket.pk], urgency="breached").json()
+
+    assert [(entry["ticket"], entry["band"]) for entry in first_page["rows"]] == [(ticket.pk, True), (newest.pk, False)]
+    assert "sla-breached" in first_page["rows"][0]["html"]
+    # On a later page it is gone (it lives in page one's band), and a view of urgency has no band
+    assert later_page["rows"] == [] and later_page["gone"] == [ticket.pk]
+    assert [(entry["ticket"], entry["band"]) for entry in by_urgency["rows"]] == [(ticket.pk, False)]
 
 
 def test_rows_of_another_queue_are_gone_like_any_non_matching_ticket(client, agent, foreign_ticket):

@@ -130,3 +130,34 @@ def test_a_bad_entry_late_in_the_file_leaves_the_earlier_ones_unstored(db, tmp_p
     with pytest.raises(CommandError, match="needs a 'default' answer"):
         call_command("import_playbook", str(bad), verbosity=0)
     assert Topic.objects.count() == 0
+
+
+def test_import_and_export_show_progress_and_end_with_one_summary_line(db, tmp_path, capsys):
+    topics = STARTER.read_text(encoding="utf-8").count("\n  - slug: ")
+
+    call_command("import_playbook", str(STARTER), "--every", "5")
+    out, err = capsys.readouterr()
+    assert "import: 5/" in err and f"import: {topics}/{topics} (100%)" in err
+    assert out.strip().splitlines() == [f"Imported {STARTER.name}: {topics} topics created, 0 updated; "
+                                        f"{Resolution.objects.count()} resolutions created, {Resolution.objects.count()} new versions, 0 unchanged."]
+
+    target = tmp_path / "out.yaml"
+    call_command("export_playbook", str(target), "--every", "5")
+    out, err = capsys.readouterr()
+    assert "export: 5/" in err and f"export: {topics}/{topics} (100%)" in err
+    assert out.strip().splitlines() == [f"Exported {topics} topics and {Resolution.objects.count()} resolutions to {target}."]
+
+
+def test_export_to_standard_output_keeps_progress_out_of_the_yaml(db, capsys):
+    call_command("import_playbook", str(STARTER), verbosity=0)
+    capsys.readouterr()
+    call_command("export_playbook")
+    out, err = capsys.readouterr()
+    assert out == STARTER.read_text(encoding="utf-8") and "(100%)" in err
+
+
+def test_a_bad_option_is_one_line(db):
+    with pytest.raises(CommandError) as error:
+        call_command("import_playbook", str(STARTER), "--every", "0")
+    assert str(error.value) == "Error: argument --every: must be at least 1, got 0"
+    assert Topic.objects.count() == 0

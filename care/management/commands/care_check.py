@@ -4,18 +4,16 @@ task does, on demand, with progress."""
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
-
 from care import actions, sla
-from care.management.commands._progress import progress_printer
+from config.commands import OneLineErrorsCommand, positive_int, progress_printer
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = "Recompute SLAs (and alert breaches once), then send due surveys and follow-ups."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--sla-only", action="store_true", help="Only recompute SLAs; send nothing to customers.")
-        parser.add_argument("--every", type=int, default=100, help="Print progress every N records.")
+        parser.add_argument("--every", type=positive_int, default=100, help="Print progress every N records.")
 
     def handle(self, *args, sla_only: bool, every: int, **options) -> None:
         result = sla.check_all(progress=progress_printer(self.stderr, "SLA", every=every))

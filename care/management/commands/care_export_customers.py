@@ -6,21 +6,21 @@ from __future__ import annotations
 import json
 
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from care import actions
-from care.management.commands._progress import progress_printer
+from config.commands import OneLineErrorsCommand, positive_int, progress_printer
 from inbox.models import Customer
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = "Export customers' data as JSON lines (all customers, or --customer ID ...)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("output", help="File to write (JSON lines).")
-        parser.add_argument("--customer", type=int, action="append", default=[], help="Customer id (repeatable).")
+        parser.add_argument("--customer", type=positive_int, action="append", default=[], help="Customer id (repeatable).")
         parser.add_argument("--by", required=True, help="Username of the supervisor doing the export (for the audit trail).")
-        parser.add_argument("--every", type=int, default=100)
+        parser.add_argument("--every", type=positive_int, default=100, help="Print progress every N customers.")
 
     def handle(self, *args, output: str, customer: list[int], by: str, every: int, **options) -> None:
         actor = get_user_model().objects.filter(username=by).first()

@@ -14,9 +14,11 @@ import sys
 from pathlib import Path
 
 from django.conf import settings
-from django.test import override_settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+from django.test import override_settings
+
+from config.commands import OneLineErrorsCommand, progress_printer
 
 from inbox import demo_data
 from inbox.models import Ticket
@@ -32,21 +34,8 @@ def _port(raw: str) -> int:
     return port
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = "Set up a demo inbox (users, sample tickets) and serve it on http://127.0.0.1:PORT."
-
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs) -> CommandParser:
-        parser = super().create_parser(prog_name, subcommand, **kwargs)
-
-        def error(message: str) -> None:
-            # One line instead of argparse's usage dump: the message is what helps.
-            if not parser.called_from_command_line:
-                raise CommandError(f"Error: {message}")
-            sys.stderr.write(f"demo: {message} (see: manage.py demo --help)\n")
-            sys.exit(2)
-
-        parser.error = error  # type: ignore[method-assign]
-        return parser
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--no-serve", action="store_true", help="Set up and print the logins, don't start the server.")
@@ -75,7 +64,7 @@ class Command(BaseCommand):
                 self.stdout.write("Tickets already exist: not seeding (use --reset to start over).")
             else:
                 agent = demo_data.get_agent()
-                count = demo_data.seed_tickets(agent=agent)
+                count = demo_data.seed_tickets(agent=agent, progress=progress_printer(self.stderr, "seed", every=1))
                 self.stdout.write(f"Seeded {count} demo tickets.")
 
         self.stdout.write("")

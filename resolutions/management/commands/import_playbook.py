@@ -9,20 +9,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from config.commands import OneLineErrorsCommand, positive_int, progress_printer
 
 from inbox.actions import ActionError
 from resolutions import actions
 from resolutions.playbook_file import PlaybookError, parse
 
 
-class Command(BaseCommand):
+class Command(OneLineErrorsCommand):
     help = "Import a playbook YAML file (topics, resolutions, answers per channel and language)."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("file", help="path to the playbook YAML file")
+        parser.add_argument("--every", type=positive_int, default=10, help="Print progress every N topics.")
 
-    def handle(self, *args, file: str, verbosity: int = 1, **options) -> None:
+    def handle(self, *args, file: str, every: int = 10, verbosity: int = 1, **options) -> None:
         path = Path(file)
         try:
             text = path.read_text(encoding="utf-8")
@@ -33,10 +36,7 @@ class Command(BaseCommand):
         except PlaybookError as error:
             raise CommandError(f"{file}: {error}") from None
 
-        def progress(done: int, total: int, slug: str) -> None:
-            if verbosity >= 1:
-                self.stderr.write(f"  [{done}/{total}] {slug}")
-
+        progress = progress_printer(self.stderr, "import", every=every) if verbosity >= 1 else None
         try:
             summary = actions.playbook_import(topics=topics, source=path.name, progress=progress)
         except ActionError as error:
