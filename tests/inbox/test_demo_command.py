@@ -64,6 +64,17 @@ def test_running_twice_keeps_users_seeds_once_and_prints_logins_that_work(django
     assert Message.objects.count() == messages_after_first
     assert "not seeding" in second
 
+    # and the starter playbook was loaded once, so the composer suggests answers for the seeded tickets
+    from resolutions.models import ResolutionVersion, Topic
+    from resolutions.suggest import suggest
+
+    assert Topic.objects.count() >= 10
+    versions = ResolutionVersion.objects.count()
+    assert "Imported telecom.yaml" in first and "not importing the starter playbook" in second
+    assert ResolutionVersion.objects.count() == versions
+    roaming = Ticket.objects.get(subject="Roaming charges in Spain?").messages.filter(direction="in").first()
+    assert "roaming" in suggest(roaming.body, language=roaming.language)[0].topic
+
     # and the logins printed last are the ones that work
     first_logins, second_logins = printed_logins(first), printed_logins(second)
     assert set(second_logins) == {"agent", "supervisor"}

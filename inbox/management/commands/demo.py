@@ -1,8 +1,8 @@
 """``manage.py demo``: a working inbox on a fresh machine in one command.
 
 Migrates, creates the demo agent and supervisor (fresh random passwords on
-every run, printed), seeds a handful of tickets once, then serves the app with
-Daphne on 127.0.0.1.
+every run, printed), loads the starter playbook and seeds a handful of tickets
+once, then serves the app with Daphne on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ from django.core.management.base import CommandError, CommandParser
 from django.test import override_settings
 
 from config.commands import OneLineErrorsCommand, progress_printer
-
 from inbox import demo_data
 from inbox.models import Ticket
+from resolutions.models import Topic
+
+STARTER_PLAYBOOK = Path(settings.BASE_DIR) / "resolutions" / "playbooks" / "telecom.yaml"
 
 
 def _port(raw: str) -> int:
@@ -59,6 +61,13 @@ class Command(OneLineErrorsCommand):
                 demo_data.delete_tickets_and_customers()
                 demo_data.delete_demo_users()
             logins = demo_data.ensure_demo_users()
+
+            if Topic.objects.exists():
+                self.stdout.write("A playbook is already loaded: not importing the starter playbook.")
+            else:
+                # The starter playbook: suggestions and playbook answers in the composer from the first ticket on.
+                call_command("import_playbook", str(STARTER_PLAYBOOK), stdout=self.stdout, stderr=self.stderr,
+                             verbosity=options.get("verbosity", 1))
 
             if Ticket.objects.exists():
                 self.stdout.write("Tickets already exist: not seeding (use --reset to start over).")
