@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import queue
+import threading
 
 import pytest
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
@@ -116,23 +117,63 @@ def test_message_without_any_sender_is_refused():
     assert Message.objects.count() == 0
 
 
-def _layer_listener(group: str):
-    """A channel on the real (in-memory) layer, subscribed to ``group``; returns a poll for its next message."""
+@pytest.fixture
+def layer_listener():
+    """Listen on the real channel layer (in-memory, or Redis pub/sub when
+    REDIS_URL is set): ``listen(group)`` subscribes and returns a poll for the
+    next message (None after a short wait). One event loop in a thread of its
+    own holds the channel: the pub/sub layer keeps subscriptions per loop."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
     layer = get_channel_layer()
-    name = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(group, name)
+    subscriptions = []
 
-    async def next_message():
-        try:
-            return await asyncio.wait_for(layer.receive(name), timeout=0.3)
-        except asyncio.TimeoutError:
-            return None
+    async def tick():
+        # The in-memory layer hands a message to a waiting receive from the
+        # sender's thread without waking this loop: wake it often.
+        while True:
+            await asyncio.sleep(0.02)
 
-    return async_to_sync(next_message)
+    ticker = asyncio.run_coroutine_threadsafe(tick(), loop)
+
+    def run(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=10)
+
+    def listen(group: str):
+        name = run(layer.new_channel())
+        run(layer.group_add(group, name))
+        received: queue.Queue = queue.Queue()
+
+        async def collect():
+            # One receive for the channel's whole life: a cancelled receive
+            # unsubscribes it on the pub/sub layer.
+            while True:
+                received.put(await layer.receive(name))
+
+        subscriptions.append((group, name, asyncio.run_coroutine_threadsafe(collect(), loop)))
+
+        def next_message():
+            try:
+                return received.get(timeout=0.5)
+            except queue.Empty:
+                return None
+
+        return next_message
+
+    yield listen
+    for group, name, collector in subscriptions:
+        collector.cancel()
+        run(layer.group_discard(group, name))
+    ticker.cancel()
+    if hasattr(layer, "flush"):
+        run(layer.flush())
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(timeout=10)
 
 
-def test_broadcast_waits_for_commit(django_capture_on_commit_callbacks):
-    listen = _layer_listener(realtime.queue_group(actions.default_queue().pk))
+def test_broadcast_waits_for_commit(django_capture_on_commit_callbacks, layer_listener):
+    listen = layer_listener(realtime.queue_group(actions.default_queue().pk))
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         actions.receive(inbound())
 
@@ -147,8 +188,8 @@ def test_broadcast_waits_for_commit(django_capture_on_commit_callbacks):
     assert listen() is None
 
 
-def test_nothing_is_broadcast_when_the_transaction_rolls_back(django_capture_on_commit_callbacks):
-    listen = _layer_listener(realtime.queue_group(actions.default_queue().pk))
+def test_nothing_is_broadcast_when_the_transaction_rolls_back(django_capture_on_commit_callbacks, layer_listener):
+    listen = layer_listener(realtime.queue_group(actions.default_queue().pk))
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(RuntimeError), transaction.atomic():
             actions.receive(inbound())
