@@ -50,6 +50,8 @@ QUEUES = [("general", "General"), ("billing", "Billing"), ("technical", "Technic
 # mix, older tickets are almost all done, with a few forgotten ones still open.
 # So the active backlog is a few percent of the table, and history is what grows.
 RECENT_DAYS = 14
+# Of the backlog's SLA rows: the share breached, and about to breach.
+SLA_BREACHED, SLA_AT_RISK = 0.04, 0.04
 RECENT_STATUS_WEIGHTS = [("new", 15), ("open", 30), ("pending", 15), ("solved", 30), ("closed", 10)]
 OLD_STATUS_WEIGHTS = [("new", 0.2), ("open", 0.5), ("pending", 0.3), ("solved", 9), ("closed", 90)]
 CHANNELS = ["web", "email", "phone", "sms", "x"]
@@ -146,15 +148,15 @@ def seed(*, start: int, end: int, messages_per_ticket: int, queue_ids: list[int]
                             updated if status in ("solved", "closed") else None,
                         )
                     )
-                    ticket_rows.append((ticket_id, customer_id, channel, subject, created, updated))
+                    ticket_rows.append((ticket_id, customer_id, channel, subject, created, updated, status))
                     progress.advance()
 
             with cursor.copy(
                 "COPY inbox_message (id, ticket_id, direction, channel, author_id, body, provider_id, in_reply_to,"
-                " status, status_detail, idempotency_key, delivery_attempts, language, meta, created_at, sent_at)"
+                " conversation, status, status_detail, idempotency_key, delivery_attempts, language, meta, created_at, sent_at)"
                 " FROM STDIN"
             ) as copy:
-                for ticket_id, customer_id, channel, subject, created, updated in ticket_rows:
+                for ticket_id, customer_id, channel, subject, created, updated, _status in ticket_rows:
                     step = (updated - created) / max(messages_per_ticket - 1, 1)
                     for n in range(messages_per_ticket):
                         message_id = (ticket_id - 1) * messages_per_ticket + n + 1
@@ -176,6 +178,7 @@ def seed(*, start: int, end: int, messages_per_ticket: int, queue_ids: list[int]
                                 body,
                                 f"bench:{message_id}" if inbound else None,
                                 "",
+                                "",
                                 "received" if inbound else "delivered",
                                 "",
                                 uuid.uuid4(),
@@ -187,6 +190,30 @@ def seed(*, start: int, end: int, messages_per_ticket: int, queue_ids: list[int]
                             )
                         )
                         progress.advance()
+
+            # The SLA state the care check keeps for every ticket in the backlog:
+            # a few are breached or about to breach, so the list's urgent band
+            # (and its exclusion from the pages below) has real rows to find.
+            with cursor.copy(
+                "COPY care_ticketsla (ticket_id, first_response_due, resolution_due, paused_minutes, paused, urgency,"
+                " first_response_breached, resolution_breached, first_response_warned, first_response_alerted,"
+                " resolution_warned, resolution_alerted, cycle_started_at, awaiting_first_response, due_at, checked_at) FROM STDIN"
+            ) as copy:
+                for ticket_id, _customer, _channel, _subject, created, _updated, status in ticket_rows:
+                    if status not in ("new", "open", "pending"):
+                        continue
+                    roll = rng.random()
+                    urgency = "breached" if roll < SLA_BREACHED else "at_risk" if roll < SLA_BREACHED + SLA_AT_RISK else ""
+                    breached = urgency == "breached"
+                    copy.write_row(
+                        (
+                            ticket_id, created + timedelta(hours=4), created + timedelta(days=3), 0, status == "pending",
+                            urgency, breached and status == "new", breached and status != "new",
+                            urgency != "", breached, urgency != "" and status != "new", breached and status != "new",
+                            created, status == "new",
+                            created + (timedelta(hours=4) if status == "new" else timedelta(days=3)), now,
+                        )
+                    )
         progress.finish()
 
     with connection.cursor() as cursor:
@@ -199,7 +226,7 @@ def seed(*, start: int, end: int, messages_per_ticket: int, queue_ids: list[int]
         # been through autovacuum, whose visibility map lets the backlog's
         # partial indexes answer the counters index-only; freshly COPYed rows
         # would send every counter to the heap.
-        cursor.execute("VACUUM (ANALYZE) inbox_customer, inbox_identity, inbox_ticket, inbox_message")
+        cursor.execute("VACUUM (ANALYZE) inbox_customer, inbox_identity, inbox_ticket, inbox_message, care_ticketsla")
         print(f"VACUUM ANALYZE in {time.perf_counter() - started:.1f} s", file=sys.stderr)
 
 

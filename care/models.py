@@ -108,6 +108,9 @@ class TicketSla(models.Model):
     cycle_started_at = models.DateTimeField(null=True, blank=True)
     # No answer yet in this round (at the last check).
     awaiting_first_response = models.BooleanField(default=True)
+    # The next target's due time (the first answer while it is awaited, else the
+    # resolution): what orders the inbox's urgent band, stored so the list sorts on one column.
+    due_at = models.DateTimeField(null=True, blank=True)
     # The inbound message whose lack of an answer was last escalated.
     unanswered_alerted_message_id = models.BigIntegerField(null=True, blank=True)
     checked_at = models.DateTimeField(default=timezone.now)

@@ -276,6 +276,7 @@ def check_ticket(ticket_id: int, *, now: datetime | None = None) -> list[str]:
     sla.awaiting_first_response = facts.first_response_at is None
     sla.first_response_due = state.first_response_due
     sla.resolution_due = state.resolution_due
+    sla.due_at = state.first_response_due if sla.awaiting_first_response and state.first_response_due else state.resolution_due
     sla.paused = state.paused
     sla.paused_minutes = state.paused_minutes
     sla.first_response_breached = state.first_response_breached

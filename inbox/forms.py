@@ -34,11 +34,27 @@ URGENCY_FILTER_CHOICES = [
 ]
 
 
+class _PlainQueryChoices(ModelChoiceIterator):
+    """Choices from one plain query. Django's default iterates with
+    ``.iterator()``, which on PostgreSQL is a server-side cursor: DECLARE, FETCH
+    and CLOSE, three round trips for a queue's few dozen agents on every ticket page."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for member in self.queryset.all():
+            yield self.choice(member)
+
+
+class _PlainChoiceField(forms.ModelChoiceField):
+    iterator = _PlainQueryChoices
+
+
 class TicketFilterForm(forms.Form):
     """The inbox list's filters, read from the query string (a GET form)."""
 
     status = forms.ChoiceField(choices=STATUS_FILTER_CHOICES, required=False)
-    queue = forms.ModelChoiceField(queryset=Queue.objects.none(), required=False, empty_label=_("All my queues"))
+    queue = _PlainChoiceField(queryset=Queue.objects.none(), required=False, empty_label=_("All my queues"))
     channel = forms.ChoiceField(choices=[("", _("Any channel")), *Channel.choices], required=False)
     assignee = forms.ChoiceField(choices=ASSIGNEE_FILTER_CHOICES, required=False)
     urgency = forms.ChoiceField(choices=URGENCY_FILTER_CHOICES, required=False)
@@ -108,24 +124,8 @@ class NoteForm(forms.Form):
     )
 
 
-class _PlainQueryChoices(ModelChoiceIterator):
-    """Choices from one plain query. Django's default iterates with
-    ``.iterator()``, which on PostgreSQL is a server-side cursor: DECLARE, FETCH
-    and CLOSE, three round trips for a queue's few dozen agents on every ticket page."""
-
-    def __iter__(self):
-        if self.field.empty_label is not None:
-            yield ("", self.field.empty_label)
-        for member in self.queryset.all():
-            yield self.choice(member)
-
-
-class _AssigneeField(forms.ModelChoiceField):
-    iterator = _PlainQueryChoices
-
-
 class AssignForm(forms.Form):
-    assignee = _AssigneeField(queryset=get_user_model().objects.none(), required=False, empty_label=_("Unassigned"))
+    assignee = _PlainChoiceField(queryset=get_user_model().objects.none(), required=False, empty_label=_("Unassigned"))
 
     def __init__(self, *args, ticket: Ticket, user, **kwargs) -> None:
         super().__init__(*args, **kwargs)

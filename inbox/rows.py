@@ -48,7 +48,7 @@ _URGENCY = {"breached": " sla-breached", "at_risk": " sla-at-risk"}
 ROW_FIELDS = (
     "id", "subject", "status", "origin_channel", "updated_at", "customer__name",
     "assignee__first_name", "assignee__last_name", "assignee__username", "care_sla__urgency",
-    "care_sla__awaiting_first_response", "care_sla__first_response_due", "care_sla__resolution_due",
+    "care_sla__due_at",
 )
 
 
@@ -110,11 +110,7 @@ def _sort_key(moment: datetime | None) -> str:
 def _due_of(sla) -> datetime | None:
     """When an urgent ticket's next target is due (the band's order, see
     inbox.selectors.urgent_band); None for a calm one."""
-    if sla is None or not sla.urgency:
-        return None
-    if sla.awaiting_first_response and sla.first_response_due is not None:
-        return sla.first_response_due
-    return sla.resolution_due
+    return sla.due_at if sla is not None and sla.urgency else None
 
 
 def _sla_of(ticket: Ticket):

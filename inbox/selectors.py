@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 
 from inbox.models import CallbackTask, Customer, Event, Identity, Message, Queue, Ticket
 from inbox.permissions import is_supervisor
@@ -39,7 +39,7 @@ class TicketFilters:
 # The SLA marks that make a ticket urgent (care.sla sets them), and the list filters on them.
 URGENT = ("breached", "at_risk")
 URGENCY_FILTERS = {"urgent": URGENT, "breached": ("breached",), "at_risk": ("at_risk",)}
-URGENT_BAND_SIZE = 25
+URGENT_BAND_SIZE = 10  # the most urgent; "Show all urgent tickets" lists the rest
 
 
 def tickets_visible_to(user) -> QuerySet[Ticket]:
@@ -86,12 +86,12 @@ def urgent_band(tickets: QuerySet[Ticket], *, size: int = URGENT_BAND_SIZE) -> t
     """The urgent tickets among ``tickets``: breached first, then by the due
     time that makes them urgent (the most overdue first), at most ``size``;
     and whether there are more. Few rows, found through the urgency index."""
-    due = Case(
-        When(care_sla__awaiting_first_response=True, care_sla__first_response_due__isnull=False, then=F("care_sla__first_response_due")),
-        default=F("care_sla__resolution_due"),
-    )
-    breached_first = Case(When(care_sla__urgency="breached", then=Value(0)), default=Value(1))
-    rows = list(tickets.filter(_urgent()).order_by(breached_first, due.asc(nulls_last=True), "id")[: size + 1])
+    # "breached" sorts after "at_risk": descending puts it first.
+    order = ("-care_sla__urgency", F("care_sla__due_at").asc(nulls_last=True), "id")
+    # Pick the band's ids first (SLA rows and ticket ids only), then join the
+    # customer and assignee for those few: a busy backlog has hundreds of urgent tickets.
+    band = tickets.filter(_urgent()).order_by(*order).values("pk")[: size + 1]
+    rows = list(tickets.filter(pk__in=Subquery(band)).order_by(*order))
     return rows[:size], len(rows) > size
 
 
@@ -118,7 +118,7 @@ def work_counts(user) -> WorkCounts:
         .filter(status__in=Ticket.WORK_STATUSES)
         .order_by()
         .values_list("status")
-        .annotate(count=Count("id"), latest_event=Max(Subquery(Event.objects.order_by("-id").values("id")[:1])))
+        .annotate(count=Count("*"), latest_event=Max(Subquery(Event.objects.order_by("-id").values("id")[:1])))
     )
     return WorkCounts(
         by_status={status: count for status, count, _latest in rows},

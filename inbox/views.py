@@ -81,6 +81,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         "band": None,
     }
     status = 200
+    renderer = RowRenderer()  # labels translated once for the band and the page
     if form.is_valid():
         filters = form.filters()
         tickets = for_rows(selectors.ticket_list(user=request.user, filters=filters))
@@ -90,7 +91,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
                 # No active ticket visible (counted above): no urgent one either.
                 rows, more = selectors.urgent_band(tickets) if counts is None or counts.by_status else ([], False)
                 context["band"] = UrgentBand(
-                    rows=RowRenderer().rows(rows), more=more, all_query=_query_with(request, after=None, urgency="urgent")
+                    rows=renderer.rows(rows), more=more, all_query=_query_with(request, after=None, urgency="urgent")
                 )
             tickets = selectors.without_urgent(tickets)
         try:
@@ -108,7 +109,7 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         context["error"] = gettext("Some filters are not valid; fix them and try again.")
         status = 400
 
-    context["rows"] = RowRenderer().rows(context["tickets"])
+    context["rows"] = renderer.rows(context["tickets"])
     if not full_page:
         return render(request, "inbox/_list_results.html", context, status=status)
     context["counts"] = status_counts(counts.by_status)
