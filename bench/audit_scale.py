@@ -125,7 +125,7 @@ def seed(records: int, now) -> dict:
     ticket_cur, message_cur, record_cur = conns[1].cursor(), conns[2].cursor(), conns[3].cursor()
     message_id = 0
     with ticket_cur.copy("COPY inbox_ticket (id, customer_id, queue_id, assignee_id, subject, status, priority, origin_channel, created_at, updated_at, first_response_at, solved_at) FROM STDIN") as tcopy, \
-         message_cur.copy("COPY inbox_message (id, ticket_id, direction, channel, author_id, body, provider_id, in_reply_to, status, status_detail, idempotency_key, delivery_attempts, language, meta, created_at, sent_at) FROM STDIN") as mcopy, \
+         message_cur.copy("COPY inbox_message (id, ticket_id, direction, channel, author_id, body, provider_id, in_reply_to, conversation, status, status_detail, idempotency_key, delivery_attempts, language, meta, created_at, sent_at) FROM STDIN") as mcopy, \
          record_cur.copy("COPY resolutions_answerrecord (id, message_id, version_id, kind, reason, topic_id, channel, language, rendered_text, edit_distance, edit_ratio, created_at) FROM STDIN") as rcopy:
         for tid in range(1, tickets + 1):
             cid = rng.randrange(1, customers + 1)
@@ -184,7 +184,7 @@ def seed(records: int, now) -> dict:
                     if rng.random() < 0.05:
                         kind, reason = "exception", "Gesture"
                         body = f"{body}\n\n{rendering.exception_sentence(version, language)}"
-                mcopy.write_row((message_id, tid, "out", channel, agent.pk, body, None, "", "sent", "", uuid.uuid4(), 0, language, "{}", when, when))
+                mcopy.write_row((message_id, tid, "out", channel, agent.pk, body, None, "", "", "sent", "", uuid.uuid4(), 0, language, "{}", when, when))
                 rcopy.write_row((message_id, message_id, version_id, kind, reason, group["topic"].pk, channel, language, rendered_text, distance, ratio, when))
             progress.advance()
     progress.finish()
