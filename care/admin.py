@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from care.models import AgentAway, BusinessHours, CustomerCare, Holiday, PrivacyAudit, SlaPolicy
+from care.models import (
+    AgentAway, BusinessHours, CsatSurvey, CustomerCare, ExitReason, FollowUp, Holiday, PrivacyAudit, SlaPolicy, TicketSla,
+)
+from inbox.admin import ReadOnlyAdmin
 
 
 @admin.register(SlaPolicy)
@@ -35,15 +38,36 @@ class CustomerCareAdmin(admin.ModelAdmin):
 
 
 @admin.register(PrivacyAudit)
-class PrivacyAuditAdmin(admin.ModelAdmin):
+class PrivacyAuditAdmin(ReadOnlyAdmin):
+    """The trail is evidence: read-only here."""
+
     list_display = ("created_at", "action", "customer_id", "actor", "via")
 
-    # The trail is evidence: read-only here.
-    def has_add_permission(self, request) -> bool:
-        return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
+@admin.register(TicketSla)
+class TicketSlaAdmin(ReadOnlyAdmin):
+    """Recomputed by the SLA check (care.sla)."""
 
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
+    list_display = ("ticket", "urgency", "due_at", "first_response_due", "resolution_due", "paused", "checked_at")
+    list_filter = ("urgency", "paused")
+    raw_id_fields = ("ticket",)
+
+
+@admin.register(CsatSurvey)
+class CsatSurveyAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "channel", "agent", "sent_at", "rating", "answered_at")
+    list_filter = ("channel", "rating")
+    raw_id_fields = ("ticket", "message", "agent")
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "channel", "sent_at")
+    raw_id_fields = ("ticket", "message")
+
+
+@admin.register(ExitReason)
+class ExitReasonAdmin(ReadOnlyAdmin):
+    list_display = ("ticket", "topic", "reason", "source", "created_at")
+    list_filter = ("reason", "source")
+    raw_id_fields = ("ticket",)

@@ -2,7 +2,21 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from inbox.models import Customer, Event, Identity, Message, Queue, Ticket
+from inbox.models import CallbackTask, Customer, Event, Identity, Message, Queue, Ticket
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For rows only the app's actions write (logs, computed state, triage):
+    readable in the admin, never added, edited or deleted there."""
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class IdentityInline(admin.TabularInline):
@@ -58,14 +72,17 @@ class MessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdmin):
     """Events are an append-only log: readable here, never edited."""
 
     list_display = ("id", "type", "ticket", "queue_id", "created_at")
     list_filter = ("type",)
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.register(CallbackTask)
+class CallbackTaskAdmin(ReadOnlyAdmin):
+    """Done by logging the call (inbox.actions), not here."""
+
+    list_display = ("id", "ticket", "source", "window", "due_at", "status", "done_by", "done_at")
+    list_filter = ("status", "source", "window")
+    raw_id_fields = ("ticket", "request_message", "logged_call", "done_by")
