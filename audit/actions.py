@@ -75,9 +75,8 @@ def finding_coach(*, finding: Finding, by: AbstractBaseUser, body: str) -> Coach
 
 @transaction.atomic
 def finding_playbook_updated(*, finding: Finding, by: AbstractBaseUser, note: str = "") -> Finding:
-    """The fix was a new playbook version: called when the editor opened from the
-    finding saves one (or, for a topic with no resolution yet, when the
-    supervisor goes on to the admin's new-resolution form)."""
+    """The fix was a new playbook version: called when the editor (or the new-resolution
+    form) opened from the finding saves one."""
     return _triage(finding, status=Finding.Status.PLAYBOOK_UPDATED, by=by, note=note)
 
 

@@ -38,21 +38,21 @@ def finding_messages(finding: Finding, limit: int = 50) -> list[Message]:
 def editor_url(finding: Finding) -> str:
     """Where "update the playbook" goes: the resolution's editor, prefilled with
     a change note (and the cluster's proposed wording); for a topic without a
-    resolution, the admin's new-resolution form."""
+    resolution, the playbook's new-resolution form, prefilled the same way."""
     resolution = finding.resolution
     if resolution is None and finding.topic_id:
         resolution = Resolution.objects.filter(topic_id=finding.topic_id, retired_at__isnull=True).order_by("position", "id").first()
     note = f"Audit finding #{finding.pk}: {finding.summary}"[:480]
     proposal = (finding.details or {}).get("proposal", "")
     language = (finding.details or {}).get("language", "en")
-    if resolution is None:
-        params = {"title": f"New: {finding.topic.slug if finding.topic else 'answer'}", "policy": proposal}
-        if finding.topic_id:
-            params["topic"] = finding.topic_id
-        return reverse("admin:resolutions_resolution_add") + "?" + urlencode(params)
     params = {"change_note": note, "finding": finding.pk}
     if proposal:
         params[f"answer-{language}-default"] = proposal
+    if resolution is None:
+        params["title"] = f"New: {finding.topic.slug if finding.topic else 'answer'}"
+        if finding.topic_id:
+            params["topic"] = finding.topic_id
+        return reverse("resolutions:new") + "?" + urlencode(params)
     return reverse("resolutions:edit", args=[resolution.pk]) + "?" + urlencode(params)
 
 

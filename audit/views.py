@@ -90,12 +90,8 @@ def finding_coach(request: HttpRequest, pk: int) -> HttpResponse:
 def finding_playbook(request: HttpRequest, pk: int) -> HttpResponse:
     def do(finding):
         actions.ensure_open(finding)
-        url = selectors.editor_url(finding)
-        if url.startswith(reverse("admin:resolutions_resolution_add")):
-            # A topic with no resolution yet: the admin's form is not ours to hook, so going on to it is the triage.
-            actions.finding_playbook_updated(finding=finding, by=request.user)
-        # Otherwise the finding stays open until the editor saves the new version.
-        return redirect(url)
+        # The finding stays open until the editor saves the new version there.
+        return redirect(selectors.editor_url(finding))
 
     return _triage(request, pk, do)
 

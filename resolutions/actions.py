@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from inbox import selectors as inbox_selectors
 from inbox.actions import ActionError
@@ -77,6 +78,29 @@ def resolution_new_version(
     resolution.retired_at = None
     resolution.save(update_fields=["current_version", "policy", "promises", "retired_at"])
     return version
+
+
+@transaction.atomic
+def resolution_create(
+    *, topic: Topic, title: str, policy: str, answers: dict, change_note: str, by: AbstractBaseUser | None
+) -> Resolution:
+    """A new resolution on ``topic`` with its first version (e.g. an audit's
+    off-playbook cluster made into a playbook answer)."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise ActionError("Give the resolution a title.")
+    if len(title) > 200:
+        raise ActionError("The title is longer than 200 characters.")
+    base = slugify(title)[:70] or "resolution"
+    slug, n = base, 1
+    while Resolution.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    position = (topic.resolutions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    resolution = Resolution.objects.create(topic=topic, slug=slug, title=title, policy=(policy or "").strip(), position=position)
+    resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=by)
+    resolution.refresh_from_db()
+    return resolution
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from audit.models import Finding
 from inbox.actions import ActionError
 from inbox.permissions import is_supervisor
 from resolutions import actions, rendering, selectors
-from resolutions.models import ANSWER_CHANNELS, TopicConfirmation
+from resolutions.models import ANSWER_CHANNELS, ResolutionVersion, Topic, TopicConfirmation
 from resolutions.playbook_file import ordered_languages
 
 PREVIEW_CHANNELS = ("web", "x", "sms", "phone")
@@ -65,6 +65,48 @@ def _open_finding(value: str | None) -> Finding | None:
     return Finding.objects.filter(pk=int(value), status=Finding.Status.OPEN).first()
 
 
+def _prefilled_answers(request: HttpRequest, answers: dict) -> dict:
+    """``answers`` with the variants the query string brings (the audit's "update the playbook" link)."""
+    for language in EDITOR_LANGUAGES:
+        for channel in ANSWER_CHANNELS:
+            text = request.GET.get(f"answer-{language}-{channel}", "").strip()
+            if text:
+                answers.setdefault(language, {})[channel] = text
+    return answers
+
+
+def _posted_answers(request: HttpRequest) -> dict:
+    answers = {}
+    for language in EDITOR_LANGUAGES:
+        # Browsers send a textarea's line breaks as CRLF; the playbook stores LF (and refuses control characters).
+        variants = {channel: normalize_newlines(request.POST.get(f"answer-{language}-{channel}", "")).strip() for channel in ANSWER_CHANNELS}
+        variants = {channel: text for channel, text in variants.items() if text}
+        if variants:
+            answers[language] = variants
+    return answers
+
+
+def _answer_fields(answers: dict) -> list[dict]:
+    return [
+        {"language": language, "channel": channel, "name": f"answer-{language}-{channel}", "text": answers.get(language, {}).get(channel, "")}
+        for language in EDITOR_LANGUAGES for channel in ANSWER_CHANNELS
+    ]
+
+
+def _finding_of(request: HttpRequest) -> Finding | None:
+    # Opened from an audit finding: saving is what marks the finding "playbook updated".
+    return _open_finding(request.POST.get("finding") if request.method == "POST" else request.GET.get("finding"))
+
+
+def _saved(request: HttpRequest, finding: Finding | None, save) -> ResolutionVersion:
+    """Run ``save`` (which writes a version) and, opened from a finding, mark it in the same transaction."""
+    with transaction.atomic():
+        version = save()
+        if finding is not None:
+            audit_actions.finding_playbook_updated(finding=finding, by=request.user, note=f"v{version.number}: {version.change_note}")
+    return version
+
+
 @require_http_methods(["GET", "POST"])
 @supervisor_required
 def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
@@ -75,31 +117,16 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
     error = ""
     status = 200
     answers = {language: dict(variants) for language, variants in (version.answers if version else {}).items()}
-    change_note = ""
-    # Opened from an audit finding: saving the new version is what marks the finding "playbook updated".
-    finding = _open_finding(request.POST.get("finding") if request.method == "POST" else request.GET.get("finding"))
+    finding = _finding_of(request)
+    change_note = request.GET.get("change_note", "")[:500]
     if request.method == "GET":
-        # Prefill from the query string (the audit's "update the playbook" link).
-        change_note = request.GET.get("change_note", "")[:500]
-        for language in EDITOR_LANGUAGES:
-            for channel in ANSWER_CHANNELS:
-                text = request.GET.get(f"answer-{language}-{channel}", "").strip()
-                if text:
-                    answers.setdefault(language, {})[channel] = text
-    if request.method == "POST":
+        answers = _prefilled_answers(request, answers)
+    else:
         change_note = request.POST.get("change_note", "")
-        answers = {}
-        for language in EDITOR_LANGUAGES:
-            # Browsers send a textarea's line breaks as CRLF; the playbook stores LF (and refuses control characters).
-            variants = {channel: normalize_newlines(request.POST.get(f"answer-{language}-{channel}", "")).strip() for channel in ANSWER_CHANNELS}
-            variants = {channel: text for channel, text in variants.items() if text}
-            if variants:
-                answers[language] = variants
+        answers = _posted_answers(request)
         try:
-            with transaction.atomic():
-                saved = actions.resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=request.user)
-                if finding is not None:
-                    audit_actions.finding_playbook_updated(finding=finding, by=request.user, note=f"v{saved.number}: {change_note}")
+            _saved(request, finding, lambda: actions.resolution_new_version(
+                resolution=resolution, answers=answers, change_note=change_note, by=request.user))
         except ActionError as problem:
             error, status = str(problem), 400
         else:
@@ -107,18 +134,50 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
             if finding is not None:
                 return redirect("audit:findings")
             return redirect("resolutions:edit", pk=resolution.pk)
-    fields = [
-        {"language": language, "channel": channel, "name": f"answer-{language}-{channel}", "text": answers.get(language, {}).get(channel, "")}
-        for language in EDITOR_LANGUAGES for channel in ANSWER_CHANNELS
-    ]
     return render(
         request, "resolutions/resolution_edit.html",
         {
-            "resolution": resolution, "version": version, "fields": fields, "change_note": change_note, "error": error,
-            "finding": finding,
+            "resolution": resolution, "version": version, "fields": _answer_fields(answers), "change_note": change_note,
+            "error": error, "finding": finding,
             "preview": _preview(version) if version else [], "versions": list(resolution.versions.all()),
             "sample": rendering.SAMPLE_VALUES,
         },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@supervisor_required
+def resolution_new(request: HttpRequest) -> HttpResponse:
+    """A new resolution with its first version, on a topic chosen here (or
+    given by the audit's link for an off-playbook cluster)."""
+    source = request.POST if request.method == "POST" else request.GET
+    topics = list(Topic.objects.order_by("position", "slug"))
+    topic_id = source.get("topic", "")
+    values = {"title": source.get("title", "")[:200], "policy": source.get("policy", ""), "change_note": source.get("change_note", "")[:500]}
+    finding = _finding_of(request)
+    error, status = "", 200
+    if request.method == "GET":
+        answers = _prefilled_answers(request, {})
+    else:
+        answers = _posted_answers(request)
+        topic = next((topic for topic in topics if str(topic.pk) == topic_id), None)
+        try:
+            if topic is None:
+                raise ActionError(_("Choose the topic this resolution answers."))
+            version = _saved(request, finding, lambda: actions.resolution_create(
+                topic=topic, title=values["title"], policy=normalize_newlines(values["policy"]), answers=answers,
+                change_note=values["change_note"], by=request.user).current_version)
+        except ActionError as problem:
+            error, status = str(problem), 400
+        else:
+            messages.success(request, _("Added %(slug)s to the playbook.") % {"slug": version.resolution.slug})
+            if finding is not None:
+                return redirect("audit:findings")
+            return redirect("resolutions:edit", pk=version.resolution_id)
+    return render(
+        request, "resolutions/resolution_new.html",
+        {"topics": topics, "topic_id": topic_id, "fields": _answer_fields(answers), "error": error, "finding": finding, **values},
         status=status,
     )
 

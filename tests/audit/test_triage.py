@@ -136,17 +136,46 @@ def test_a_finding_triaged_meanwhile_cannot_be_taken_to_the_editor(db, superviso
     assert finding.status == "accepted"
 
 
-def test_a_topic_without_a_resolution_goes_to_the_admin_form_and_is_triaged_there(db, supervisor):
-    from resolutions.models import Topic
+def test_a_cluster_on_a_topic_without_a_resolution_becomes_a_new_resolution(db, supervisor):
+    from resolutions.models import Resolution, Topic
 
     topic = Topic.objects.create(slug="fiber", names={"en": "Fibre"})
     finding = _finding(None, kind="cluster", key="cluster:2", topic=topic, details={"language": "en", "proposal": "Restart the ONT."})
     client = Client()
     client.force_login(supervisor)
+    # "Update the playbook" opens the new-resolution form, prefilled; the finding stays open
     response = client.post(f"/supervisor/audit/findings/{finding.pk}/playbook/")
-    assert response.status_code == 302 and response["Location"].startswith("/admin/resolutions/resolution/add/")
+    assert response.status_code == 302 and response["Location"].startswith(reverse("resolutions:new"))
+    form = client.get(response["Location"])
+    assert form.status_code == 200
+    html = form.content.decode()
+    assert "Restart the ONT." in html and f'<option value="{topic.pk}" selected>' in html
     finding.refresh_from_db()
-    assert finding.status == "playbook_updated"
+    assert finding.status == "open"
+    fields = {"topic": str(topic.pk), "title": "Restart the fibre box", "policy": "Walk through a restart; book a visit after two.",
+              "answer-en-default": "Hi {first_name},\r\nRestart the ONT.", "change_note": "From the eSIM-style cluster", "finding": str(finding.pk)}
+    # Bad input: no title, no topic -> a form error, nothing stored, the finding still open
+    for missing in ("title", "topic"):
+        bad = client.post(reverse("resolutions:new"), {**fields, missing: ""})
+        assert bad.status_code == 400
+    assert not Resolution.objects.filter(topic=topic).exists()
+    finding.refresh_from_db()
+    assert finding.status == "open"
+    # Saving adds the resolution with version 1 and marks the finding
+    saved = client.post(reverse("resolutions:new"), fields)
+    assert saved.status_code == 302 and saved["Location"] == "/supervisor/audit/findings/"
+    resolution = Resolution.objects.get(topic=topic)
+    assert (resolution.slug, resolution.current_version.number) == ("restart-the-fibre-box", 1)
+    assert resolution.current_version.answers == {"en": {"default": "Hi {first_name},\nRestart the ONT."}}
+    finding.refresh_from_db()
+    assert (finding.status, finding.triage_note) == ("playbook_updated", "v1: From the eSIM-style cluster")
+
+
+def test_agents_cannot_add_resolutions(db, agent):
+    client = Client()
+    client.force_login(agent)
+    assert client.get(reverse("resolutions:new")).status_code == 403
+    assert client.post(reverse("resolutions:new"), {"title": "x"}).status_code == 403
 
 
 @pytest.mark.django_db(transaction=True)
