@@ -341,9 +341,18 @@ def reply(
     return message
 
 
-def default_reply_channel(ticket: Ticket) -> str:
+def default_reply_channel(ticket: Ticket, *, sendable: list[str] | None = None) -> str:
+    """Where the reply box points first: the channel the customer last wrote
+    on. When that one can't send here (``sendable``: e.g. SMS without
+    credentials), email if the customer has an address, so the first "Send"
+    reaches them instead of being refused."""
     latest_inbound = selectors.latest_inbound_message(ticket)
-    return latest_inbound.channel if latest_inbound else ticket.origin_channel
+    channel = latest_inbound.channel if latest_inbound else ticket.origin_channel
+    if sendable is None or channel in sendable:
+        return channel
+    if Channel.EMAIL in sendable and any(identity.kind == Identity.Kind.EMAIL for identity in ticket.customer.identities.all()):
+        return Channel.EMAIL
+    return channel
 
 
 @transaction.atomic

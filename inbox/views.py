@@ -195,7 +195,7 @@ def _render_ticket(
     sendable = sendable_channels()
     if reply_form is None:
         reply_form = ReplyForm(
-            initial={"channel": actions.default_reply_channel(ticket), "last_seen_message_id": last_seen},
+            initial={"channel": actions.default_reply_channel(ticket, sendable=sendable), "last_seen_message_id": last_seen},
             sendable=sendable,
         )
     context = {

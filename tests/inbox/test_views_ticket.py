@@ -104,7 +104,12 @@ def test_internal_note_is_marked_as_such(client, agent, ticket):
     assert "Called billing, refund approved." in item
 
 
-def test_reply_form_defaults_to_the_latest_inbound_channel_and_remembers_the_newest_message(client, agent, ticket):
+def _sms_configured(settings):
+    settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN, settings.TWILIO_FROM_NUMBER = "AC" + "0" * 32, "token", "+3197010000000"
+
+
+def test_reply_form_defaults_to_the_latest_inbound_channel_and_remembers_the_newest_message(client, agent, ticket, settings):
+    _sms_configured(settings)
     newest = MessageFactory(ticket=ticket, channel=Channel.SMS, body="Also by text: any news?")
     client.force_login(agent)
 
@@ -114,6 +119,21 @@ def test_reply_form_defaults_to_the_latest_inbound_channel_and_remembers_the_new
     assert form.initial == {"channel": "sms", "last_seen_message_id": newest.pk}
     assert '<option value="sms" selected>' in response.content.decode()
     assert f'name="last_seen_message_id" value="{newest.pk}"' in response.content.decode()
+
+
+def test_when_the_customers_channel_cannot_send_the_reply_box_starts_on_their_email(client, agent, ticket, settings):
+    # Anna texted last, but SMS has no credentials here: the first "Send" should reach her, by email
+    settings.TWILIO_ACCOUNT_SID = ""
+    MessageFactory(ticket=ticket, channel=Channel.SMS, body="Also by text: any news?")
+    client.force_login(agent)
+
+    response = client.get(page_url(ticket))
+
+    assert response.context["reply_form"].initial["channel"] == "email"
+    assert '<option value="email" selected>' in response.content.decode()
+    # Without an email address there is nowhere better: SMS stays (and says it can't send)
+    ticket.customer.identities.filter(kind="email").delete()
+    assert client.get(page_url(ticket)).context["reply_form"].initial["channel"] == "sms"
 
 
 def test_customer_panel_lists_identities_and_other_tickets_on_every_channel(client, agent, ticket, other_queue):
