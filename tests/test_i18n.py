@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gettext
+import json
 import re
 import uuid
 from pathlib import Path
@@ -12,7 +13,7 @@ from django.conf import settings
 
 from channels_app.base import Sender
 from channels_app.webform import links
-from inbox import actions
+from inbox import actions, jsi18n
 from tests.factories import TicketFactory, inbound
 
 pytestmark = pytest.mark.django_db
@@ -173,12 +174,12 @@ def _unquote(quoted: str) -> str:
 def parse_po(path: Path) -> list[dict]:
     """A small .po reader: entries with their flags, context, id and translation.
 
-    Enough for the files makemessages writes (no plurals in our catalog yet;
-    a plural entry shows up with its msgstr[n] lines joined and is checked too).
+    Enough for the files makemessages writes. A plural entry keeps its forms
+    in ``plural`` (msgstr[0], msgstr[1], ...) and all of them joined in ``msgstr``.
     """
     entries: list[dict] = []
     for block in path.read_text(encoding="utf-8").split("\n\n"):
-        entry: dict = {"flags": set(), "msgctxt": None, "msgid": "", "msgstr": ""}
+        entry: dict = {"flags": set(), "msgctxt": None, "msgid": "", "msgid_plural": None, "msgstr": "", "plural": []}
         field = None
         for line in block.splitlines():
             if line.startswith("#,"):
@@ -189,45 +190,66 @@ def parse_po(path: Path) -> list[dict]:
                 continue
             elif line.startswith('"'):
                 entry[field] += _unquote(line)
+                if field == "msgstr" and entry["plural"]:
+                    entry["plural"][-1] += _unquote(line)
             else:
                 keyword, _, rest = line.partition(" ")
                 field = "msgstr" if keyword.startswith("msgstr") else keyword
-                entry.setdefault(field, "")
-                entry[field] = (entry[field] or "") + _unquote(rest)
+                entry[field] = (entry.get(field) or "") + _unquote(rest)
+                if keyword.startswith("msgstr["):
+                    entry["plural"].append(_unquote(rest))
         if field is not None or entry["flags"]:
             entries.append(entry)
     return entries
 
 
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
+# django: templates and Python; djangojs: static/unisono/*.js, served by /jsi18n/<language>/.
+DOMAINS = {"django": 200, "djangojs": 40}  # the least number of entries each must have
 
 
+def _placeholders(text: str) -> list[str]:
+    return sorted(PLACEHOLDER.findall(text))
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_every_catalog_entry_is_translated_and_none_is_fuzzy(language):
-    entries = parse_po(LOCALE_DIR / language / "LC_MESSAGES" / "django.po")
+def test_every_catalog_entry_is_translated_and_none_is_fuzzy(language, domain):
+    entries = parse_po(LOCALE_DIR / language / "LC_MESSAGES" / f"{domain}.po")
 
     header, messages = entries[0], entries[1:]
     assert header["msgid"] == "" and f"Language: {language}\n" in header["msgstr"]
-    assert len(messages) > 200
+    assert "fuzzy" not in header["flags"]
+    assert len(messages) > DOMAINS[domain]
     assert [entry for entry in entries if "fuzzy" in entry["flags"]] == []
     assert [entry for entry in entries if "obsolete" in entry["flags"]] == []
-    assert [entry["msgid"] for entry in messages if not entry["msgstr"].strip()] == []
+    assert [entry["msgid"] for entry in messages if not all(form.strip() for form in entry["plural"] or [entry["msgstr"]])] == []
     # A translation keeps every placeholder of the original, or the page breaks.
     assert [
-        entry["msgid"] for entry in messages if sorted(PLACEHOLDER.findall(entry["msgid"])) != sorted(PLACEHOLDER.findall(entry["msgstr"]))
+        entry["msgid"]
+        for entry in messages
+        for form in entry["plural"] or [entry["msgstr"]]
+        if _placeholders(entry["msgid"]) != _placeholders(form)
     ] == []
 
 
+@pytest.mark.parametrize("domain", DOMAINS)
 @pytest.mark.parametrize("language", TRANSLATED)
-def test_the_committed_mo_file_matches_its_po_file(language):
+def test_the_committed_mo_file_matches_its_po_file(language, domain):
     """CI has no gettext: the .mo in the repository must be the compiled .po."""
     folder = LOCALE_DIR / language / "LC_MESSAGES"
-    with (folder / "django.mo").open("rb") as mo_file:
+    with (folder / f"{domain}.mo").open("rb") as mo_file:
         catalog = gettext.GNUTranslations(mo_file)._catalog  # noqa: SLF001 - the stdlib keeps it there
 
-    for entry in parse_po(folder / "django.po")[1:]:
+    entries = parse_po(folder / f"{domain}.po")[1:]
+    for entry in entries:
         key = entry["msgid"] if entry["msgctxt"] is None else f"{entry['msgctxt']}\x04{entry['msgid']}"
-        assert catalog.get(key) == entry["msgstr"], entry["msgid"]
+        if entry["plural"]:
+            assert [catalog.get((key, n)) for n in range(len(entry["plural"]))] == entry["plural"], entry["msgid"]
+        else:
+            assert catalog.get(key) == entry["msgstr"], entry["msgid"]
+    # Nothing compiled that the .po no longer has (a stale .mo after a removed string).
+    assert len({key[0] if isinstance(key, tuple) else key for key in catalog} - {""}) == len(entries)
 
 
 def test_no_customer_page_greets_with_a_generic_salutation():
@@ -235,3 +257,71 @@ def test_no_customer_page_greets_with_a_generic_salutation():
     for language in TRANSLATED:
         text = (LOCALE_DIR / language / "LC_MESSAGES" / "django.po").read_text(encoding="utf-8")
         assert [phrase for phrase in generic if phrase.lower() in text.lower()] == []
+
+
+# --- the JavaScript catalog -------------------------------------------------------------
+
+
+def test_the_javascript_catalog_is_dutch_and_cached_for_a_year_at_its_versioned_url(client, django_assert_num_queries):
+    digest = jsi18n.catalog("nl")[1]
+
+    with django_assert_num_queries(0):
+        response = client.get(f"/jsi18n/nl/?v={digest}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert response["Content-Language"] == "nl"
+    assert response["ETag"] == f'"{digest}"'
+    assert set(response["Cache-Control"].split(", ")) == {"public", "max-age=31536000", "immutable"}
+    script = response.content.decode()
+    assert '"Live updates are on.": "Live-updates staan aan."' in script
+    assert "Liveopdateringer" not in script  # Danish is another URL
+
+
+def test_the_catalog_follows_its_url_not_the_language_cookie(client):
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nb"
+
+    script = client.get("/jsi18n/da/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    # The catalog is JSON inside the script: non-ASCII letters arrive escaped.
+    assert json.dumps("Liveopdateringer er slået til.") in script
+    assert json.dumps("Liveoppdateringer er på.") not in script and "Live-updates staan aan." not in script
+
+
+@pytest.mark.parametrize("query", ["", "?v=from-an-older-deploy"])
+def test_an_unversioned_or_stale_catalog_url_is_revalidated_every_time(client, query):
+    response = client.get(f"/jsi18n/nl/{query}")
+
+    assert response.status_code == 200
+    assert "no-cache" in response["Cache-Control"]
+    assert "Live-updates staan aan." in response.content.decode()
+
+
+def test_a_revalidation_with_the_current_etag_is_answered_304_with_the_cache_headers(client):
+    digest = jsi18n.catalog("nb")[1]
+
+    response = client.get(f"/jsi18n/nb/?v={digest}", HTTP_IF_NONE_MATCH=f'"{digest}"')
+
+    assert response.status_code == 304
+    assert "max-age=31536000" in response["Cache-Control"]
+
+
+def test_there_is_no_catalog_for_a_language_we_do_not_offer(client):
+    assert client.get("/jsi18n/fr/").status_code == 404
+
+
+def test_the_inbox_loads_the_catalog_of_the_agents_language_before_live_js(client, agent):
+    client.force_login(agent)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "nl"
+
+    html = client.get("/inbox/").content.decode()
+
+    catalog_url = f'/jsi18n/nl/?v={jsi18n.catalog("nl")[1]}'
+    assert f'<script src="{catalog_url}" defer></script>' in html
+    assert html.index(catalog_url) < html.index("unisono/live.js")
+
+
+def test_customer_pages_do_not_load_the_catalog(client):
+    html = client.get("/contact/", HTTP_ACCEPT_LANGUAGE="nl").content.decode()
+
+    assert "/jsi18n/" not in html

@@ -14,6 +14,9 @@
   const warnings = document.getElementById("tone-warnings");
   const rules = JSON.parse(document.getElementById("tone-rules").textContent);
   const csrf = form.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The djangojs catalog (templates/inbox/_js_catalog.html) runs first; without it, English.
+  const gettext = window.gettext || ((text) => text);
+  const interpolate = window.interpolate || ((format, values) => format.replace(/%\((\w+)\)s/g, (match, name) => String(values[name])));
 
   function post(url, data) {
     return fetch(url, {
@@ -32,10 +35,13 @@
         ticket: Number(panel.dataset.ticket),
         channel: channel ? channel.value : undefined,
       }).then(({ ok, json }) => {
-        if (!ok) { chosen.textContent = json.detail || "Could not insert this answer."; return; }
+        if (!ok) { chosen.textContent = json.detail || gettext("Could not insert this answer."); return; }
         body.value = json.text;
         versionInput.value = json.version;
-        chosen.textContent = "Playbook answer: " + json.resolution + (json.fell_back ? " (fallback: " + json.language + ", " + json.channel + ")" : "") +
+        const answer = json.fell_back
+          ? gettext("Playbook answer: %(answer)s (fallback: %(language)s, %(channel)s)")
+          : gettext("Playbook answer: %(answer)s");
+        chosen.textContent = interpolate(answer, { answer: json.resolution, language: json.language, channel: json.channel }, true) +
           (json.problems.length ? " — " + json.problems.join(" ") : "");
         body.dispatchEvent(new Event("input", { bubbles: true }));
         body.focus();
@@ -45,7 +51,9 @@
     const confirm = event.target.closest(".playbook-confirm");
     if (confirm) {
       post(panel.dataset.confirmUrl, { ticket: Number(panel.dataset.ticket), topic: confirm.dataset.topic }).then(({ ok, json }) => {
-        chosen.textContent = ok ? "Topic confirmed: " + json.topic : (json.detail || "Could not confirm the topic.");
+        chosen.textContent = ok
+          ? interpolate(gettext("Topic confirmed: %(topic)s"), { topic: json.topic }, true)
+          : (json.detail || gettext("Could not confirm the topic."));
       });
     }
   });
@@ -63,9 +71,13 @@
     const text = body.value;
     const folded = fold(text);
     const found = [];
-    rules.salutations.forEach((phrase) => { if (contains(folded, phrase)) found.push("“" + phrase + "” is a generic salutation: greet the customer by name."); });
-    rules.blame.forEach((phrase) => { if (contains(folded, phrase)) found.push("“" + phrase + "” sounds like blame: say what you will do instead."); });
-    if (rules.first_name && text.trim() && !contains(folded, rules.first_name)) found.push("The reply doesn't use " + rules.first_name + "'s name.");
+    const salutation = gettext("“%(phrase)s” is a generic salutation: greet the customer by name.");
+    const blame = gettext("“%(phrase)s” sounds like blame: say what you will do instead.");
+    rules.salutations.forEach((phrase) => { if (contains(folded, phrase)) found.push(interpolate(salutation, { phrase }, true)); });
+    rules.blame.forEach((phrase) => { if (contains(folded, phrase)) found.push(interpolate(blame, { phrase }, true)); });
+    if (rules.first_name && text.trim() && !contains(folded, rules.first_name)) {
+      found.push(interpolate(gettext("The reply doesn't use %(name)s's name."), { name: rules.first_name }, true));
+    }
     warnings.replaceChildren(...found.map((message) => { const item = document.createElement("li"); item.className = "tone-warning"; item.textContent = message; return item; }));
   }
   body.addEventListener("input", checkTone);

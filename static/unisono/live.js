@@ -38,6 +38,14 @@
 
   var statusEl = document.getElementById("live-status");
 
+  // Texts come from the djangojs catalog (templates/inbox/_js_catalog.html),
+  // which runs before this file; a page without it shows the English.
+  var gettext = window.gettext || function (text) { return text; };
+  var pgettext = window.pgettext || function (context, text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
+
   // --- last event id ---------------------------------------------------------------
   // The page was rendered in sync with event data-last-event (read before its
   // data), so that is where a fresh page starts; what is on screen is the truth.
@@ -101,11 +109,11 @@
       if (event.code === CLOSE_FORBIDDEN) {
         // Signed out or no longer staff: retrying cannot help.
         forbidden = true;
-        setState("offline", "offline", "You were signed out. Reload the page to sign in again.");
+        setState("offline", pgettext("live updates", "offline"), gettext("You were signed out. Reload the page to sign in again."));
         return;
       }
       if (holding) {
-        setState("offline", "offline", "Live updates are paused.");
+        setState("offline", pgettext("live updates", "offline"), gettext("Live updates are paused."));
         return;
       }
       scheduleReconnect();
@@ -115,9 +123,9 @@
   function scheduleReconnect() {
     failures += 1;
     if (failures >= OFFLINE_AFTER_FAILURES || navigator.onLine === false) {
-      setState("offline", "offline", "No connection to the server; still trying.");
+      setState("offline", pgettext("live updates", "offline"), gettext("No connection to the server; still trying."));
     } else {
-      setState("reconnecting", "reconnecting…", "Connection lost; reconnecting.");
+      setState("reconnecting", pgettext("live updates", "reconnecting…"), gettext("Connection lost; reconnecting."));
     }
     // Exponential backoff with jitter (half fixed, half random) so a server
     // restart is not met by every open inbox at the same instant.
@@ -134,7 +142,7 @@
     if (socket) {
       socket.close();
     } else if (holding) {
-      setState("offline", "offline", "Live updates are paused.");
+      setState("offline", pgettext("live updates", "offline"), gettext("Live updates are paused."));
     }
   }
 
@@ -148,7 +156,7 @@
 
   window.addEventListener("online", function () { if (!socket && !holding && !forbidden) connect(); });
   window.addEventListener("offline", function () {
-    if (!socket) setState("offline", "offline", "Your browser is offline.");
+    if (!socket) setState("offline", pgettext("live updates", "offline"), gettext("Your browser is offline."));
   });
 
   // --- frames ----------------------------------------------------------------------
@@ -164,7 +172,7 @@
     switch (frame.type) {
       case "resumed":
         failures = 0;
-        setState("live", "live", "Live updates are on.");
+        setState("live", pgettext("live updates", "live"), gettext("Live updates are on."));
         break;
       case "reload":
         saveDraft();
@@ -184,7 +192,7 @@
         break;
       case "error":
         if (frame.data && frame.data.code === "forbidden" && frame.ticket === TICKET) {
-          banner("error", "You can no longer see this ticket (it moved to a queue you don't work).");
+          banner("error", gettext("You can no longer see this ticket (it moved to a queue you don't work)."));
         }
         break;
     }
@@ -354,7 +362,7 @@
         var td = document.createElement("td");
         td.colSpan = 7;
         td.className = "muted";
-        td.textContent = "No tickets match these filters.";
+        td.textContent = gettext("No tickets match these filters.");
         tr.appendChild(td);
         body.appendChild(tr);
       }
@@ -493,20 +501,22 @@
     return 0;
   }
 
+  // Whole sentences, so that a translation can put the ticket where its language wants it.
   var SLA_ALERT_TEXT = {
-    first_response_at_risk: "is about to miss its first-answer target",
-    resolution_at_risk: "is about to miss its resolution target",
-    at_risk: "is about to miss its target", // events stored before the targets warned separately
-    first_response_breached: "missed its first-answer target",
-    resolution_breached: "missed its resolution target",
-    unanswered: "has a customer message nobody answered",
+    first_response_at_risk: gettext("%(ticket)s is about to miss its first-answer target"),
+    resolution_at_risk: gettext("%(ticket)s is about to miss its resolution target"),
+    at_risk: gettext("%(ticket)s is about to miss its target"), // events stored before the targets warned separately
+    first_response_breached: gettext("%(ticket)s missed its first-answer target"),
+    resolution_breached: gettext("%(ticket)s missed its resolution target"),
+    unanswered: gettext("%(ticket)s has a customer message nobody answered"),
   };
 
   function slaAlert(frame) {
     var alerts = (frame.data && frame.data.alerts) || [];
     if (!alerts.length) return;
-    var text = (frame.data.reference || "A ticket") + " " + (SLA_ALERT_TEXT[alerts[alerts.length - 1]] || "needs attention");
-    banner("sla", text, frame.data.assignee_away ? "Its assignee is away: someone else should pick it up." : "");
+    var format = SLA_ALERT_TEXT[alerts[alerts.length - 1]] || gettext("%(ticket)s needs attention");
+    var text = interpolate(format, { ticket: frame.data.reference || gettext("A ticket") }, true);
+    banner("sla", text, frame.data.assignee_away ? gettext("Its assignee is away: someone else should pick it up.") : "");
   }
 
   function tickCountdowns() {
@@ -515,8 +525,10 @@
       var due = Date.parse(element.dataset.countdown);
       if (isNaN(due)) return;
       var minutes = Math.round(Math.abs(due - now) / 60000);
-      var span = minutes >= 120 ? Math.round(minutes / 60) + " h" : minutes + " min";
-      element.textContent = due >= now ? "in " + span : span + " overdue";
+      var span = minutes >= 120
+        ? interpolate(gettext("%(hours)s h"), { hours: Math.round(minutes / 60) }, true)
+        : interpolate(gettext("%(minutes)s min"), { minutes: minutes }, true);
+      element.textContent = interpolate(due >= now ? gettext("in %(time)s") : gettext("%(time)s overdue"), { time: span }, true);
       element.classList.toggle("overdue", due < now);
     });
   }
@@ -649,7 +661,7 @@
         var li = document.createElement("li");
         li.dataset.user = user;
         li.dataset.state = entry.state;
-        li.textContent = entry.name + (entry.state === "typing" ? " is typing…" : " is viewing");
+        li.textContent = interpolate(entry.state === "typing" ? gettext("%(name)s is typing…") : gettext("%(name)s is viewing"), { name: entry.name }, true);
         presence.el.appendChild(li);
       });
     },
@@ -674,6 +686,14 @@
   // the textarea unless the reply was stored.
   var replyStatus = document.getElementById("reply-status");
 
+  // A failure this file explains itself (its message is for the agent), as
+  // opposed to one from fetch (the network), which gets the general text.
+  function notSent(text) {
+    var error = new Error(text);
+    error.forAgent = true;
+    return error;
+  }
+
   function say(text, kind) {
     if (!replyStatus) return;
     replyStatus.textContent = text;
@@ -685,7 +705,7 @@
     var button = replyForm.querySelector("button[type=submit]");
     if (button.disabled) return;
     button.disabled = true;
-    say("Sending…");
+    say(gettext("Sending…"));
     fetch(replyForm.action, {
       method: "POST",
       body: new FormData(replyForm),
@@ -695,11 +715,11 @@
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
         if (response.status === 404) {
-          throw new Error("Your reply was not sent: this ticket is no longer in your queues. Your draft is still here.");
+          throw notSent(gettext("Your reply was not sent: this ticket is no longer in your queues. Your draft is still here."));
         }
         if (type.indexOf("application/json") !== 0) {
           // Signed out (redirect to sign-in) or an unexpected page.
-          throw new Error("Your reply was not sent: reload the page (you may have been signed out). Your draft is still here.");
+          throw notSent(gettext("Your reply was not sent: reload the page (you may have been signed out). Your draft is still here."));
         }
         return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
       })
@@ -723,17 +743,17 @@
             }
           });
           replyForm.querySelector("input[name=last_seen_message_id]").value = answer.last_seen_message_id;
-          banner("stale", answer.error, "Your draft is kept below. The new messages are highlighted.");
-          say("Not sent yet: read the new messages, then send again.", "error");
+          banner("stale", answer.error, gettext("Your draft is kept below. The new messages are highlighted."));
+          say(gettext("Not sent yet: read the new messages, then send again."), "error");
           replyBody.focus();
         } else {
-          say(answer.error || "Your reply was not sent.", "error");
+          say(answer.error || gettext("Your reply was not sent."), "error");
         }
       })
       .catch(function (error) {
-        say(error && error.message && error.message.indexOf("Your reply") === 0
+        say(error && error.forAgent
           ? error.message
-          : "Your reply was not sent: the server could not be reached. Your draft is still here.", "error");
+          : gettext("Your reply was not sent: the server could not be reached. Your draft is still here."), "error");
       })
       .then(function () { button.disabled = false; });
   }

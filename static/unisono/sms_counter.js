@@ -58,13 +58,20 @@
     counter.className = "sms-counter muted";
     counter.setAttribute("aria-live", "polite");
     body.insertAdjacentElement("afterend", counter);
+    // The djangojs catalog (templates/inbox/_js_catalog.html) runs first; without it, English.
+    var ngettext = window.ngettext || function (singular, plural, count) { return count === 1 ? singular : plural; };
+    var interpolate = window.interpolate || function (format, values) {
+      return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+    };
 
     function update() {
       if (channel.value !== "sms") { counter.hidden = true; return; }
       var length = smsLength(body.value);
       counter.hidden = false;
-      counter.textContent = length.units + " characters (" + length.encoding + ") · " +
-        length.segments + (length.segments === 1 ? " SMS" : " SMS segments");
+      var characters = ngettext("%(count)s character (%(encoding)s)", "%(count)s characters (%(encoding)s)", length.units);
+      var segments = ngettext("%(count)s SMS", "%(count)s SMS segments", length.segments);
+      counter.textContent = interpolate(characters, { count: length.units, encoding: length.encoding }, true) + " · " +
+        interpolate(segments, { count: length.segments }, true);
     }
     body.addEventListener("input", update);
     channel.addEventListener("change", update);

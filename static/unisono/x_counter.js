@@ -111,6 +111,11 @@
   var MAX = parseInt(composer.getAttribute("data-max"), 10) || 280;
   var kinds = (composer.getAttribute("data-kinds") || "").trim().split(/\s+/).filter(Boolean);
   var customerMode = kinds.length && kinds[kinds.length - 1] === "dm" ? "dm" : "public";
+  // The djangojs catalog (templates/inbox/_js_catalog.html) runs first; without it, English.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    return format.replace(/%\((\w+)\)s/g, function (match, name) { return String(values[name]); });
+  };
   var acknowledged = "";  // the text the agent chose to post publicly despite the warning
 
   function active() { return channel && channel.value === "x"; }
@@ -118,11 +123,19 @@
 
   function sensitive(text) {
     var found = [];
-    if (EMAIL.test(text)) found.push("an email address");
+    if (EMAIL.test(text)) found.push(gettext("an email address"));
     // Digits inside links (dates, ids) are not phone numbers.
-    if (PHONE.test(withoutUrls(text).replace(EMAIL, ""))) found.push("a phone number");
-    if (TICKET_LINK.test(text)) found.push("a ticket link");
+    if (PHONE.test(withoutUrls(text).replace(EMAIL, ""))) found.push(gettext("a phone number"));
+    if (TICKET_LINK.test(text)) found.push(gettext("a ticket link"));
     return found;
+  }
+
+  // "a, b and c" in the page's language (Intl knows each language's "and").
+  function listOf(things) {
+    if (window.Intl && Intl.ListFormat) {
+      return new Intl.ListFormat(document.documentElement.lang || "en", { type: "conjunction" }).format(things);
+    }
+    return things.join(", ");
   }
 
   function update() {
@@ -135,9 +148,11 @@
       count.className = "x-count" + (length > MAX ? " over" : "");
       var found = sensitive(text);
       warning.hidden = !found.length;
-      if (found.length) warningText.textContent = "Everyone can read a public reply, and this one contains " + found.join(" and ") + ".";
+      if (found.length) {
+        warningText.textContent = interpolate(gettext("Everyone can read a public reply, and this one contains %(things)s."), { things: listOf(found) }, true);
+      }
     } else {
-      count.textContent = "Direct message";
+      count.textContent = gettext("Direct message");
       count.className = "x-count";
       warning.hidden = true;
     }
@@ -157,10 +172,12 @@
     var length = weightedLength(text);
     var refuse = "";
     if (length > MAX) {
-      refuse = "Too long for a public reply on X: " + length + " characters as X counts them (links count 23), the limit is " + MAX + ". Shorten it or send it as a DM.";
+      refuse = interpolate(
+        gettext("Too long for a public reply on X: %(length)s characters as X counts them (links count 23), the limit is %(limit)s. Shorten it or send it as a DM."),
+        { length: length, limit: MAX }, true);
     } else if (sensitive(text).length && acknowledged !== text) {
       acknowledged = text;
-      refuse = "Check before posting publicly: " + warningText.textContent + " Send again to post it anyway, or send it as a DM.";
+      refuse = interpolate(gettext("Check before posting publicly: %(warning)s Send again to post it anyway, or send it as a DM."), { warning: warningText.textContent }, true);
     }
     if (refuse) {
       event.preventDefault();
