@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class WeeklyScore(models.Model):
@@ -44,23 +45,23 @@ class AuditState(models.Model):
 
 class Finding(models.Model):
     class Kind(models.TextChoices):
-        DIVERGENCE = "divergence", "Channels diverge"
-        CONTRADICTION = "contradiction", "Contradiction to one customer"
-        PROMISE = "promise", "Promise outside policy"
-        CLUSTER = "cluster", "Off-playbook cluster"
-        STALE = "stale", "Stale version"
-        TONE = "tone", "Tone"
+        DIVERGENCE = "divergence", _("Channels diverge")
+        CONTRADICTION = "contradiction", _("Contradiction to one customer")
+        PROMISE = "promise", _("Promise outside policy")
+        CLUSTER = "cluster", _("Off-playbook cluster")
+        STALE = "stale", _("Stale version")
+        TONE = "tone", _("Tone")
 
     class Severity(models.TextChoices):
-        LOW = "low", "Low"
-        MEDIUM = "medium", "Medium"
-        HIGH = "high", "High"
+        LOW = "low", _("Low")
+        MEDIUM = "medium", _("Medium")
+        HIGH = "high", _("High")
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ACCEPTED = "accepted", "Accepted as exception"
-        COACHED = "coached", "Agent coached"
-        PLAYBOOK_UPDATED = "playbook_updated", "Playbook updated"
+        OPEN = "open", _("Open")
+        ACCEPTED = "accepted", _("Accepted as exception")
+        COACHED = "coached", _("Agent coached")
+        PLAYBOOK_UPDATED = "playbook_updated", _("Playbook updated")
 
     # Stable identity of what was found (kind + what it is about), so the job
     # can run again without duplicating a finding or reopening a triaged one.

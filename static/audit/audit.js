@@ -5,6 +5,9 @@
   "use strict";
   var indicator = document.getElementById("audit-live");
   var delay = 1000;
+  // The statuses' labels in this viewer's language (the frame's label is the triager's).
+  var labelsNode = document.getElementById("finding-status-labels");
+  var labels = labelsNode ? JSON.parse(labelsNode.textContent) : {};
 
   function setStatus(data) {
     var cells = document.querySelectorAll('[data-finding="' + String(Number(data.id)) + '"]');
@@ -14,7 +17,7 @@
         node.className = node.className.replace(/status-\S+/, "status-" + data.status);
       }
       if (cell) {
-        cell.textContent = data.status_label;  // textContent: never parsed as HTML
+        cell.textContent = labels[data.status] || data.status_label;  // textContent: never parsed as HTML
         cell.setAttribute("data-status", data.status);
       }
     });

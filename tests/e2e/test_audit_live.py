@@ -82,3 +82,28 @@ def test_triage_by_one_supervisor_updates_the_others_page_live(new_context, live
     agent_page.goto(f"{live_url}/inbox/")
     expect(agent_page.locator("#coaching-notes")).to_contain_text("Refunds stop at 50 EUR: escalate above that.")
     assert not (a_errors or b_errors or agent_errors)
+
+
+def test_each_supervisor_reads_a_live_status_change_in_their_own_language(new_context, live_url, audited):
+    from django.conf import settings
+
+    dutch = SupervisorFactory(username="els", first_name="Els")
+    english = SupervisorFactory(username="bo", first_name="Bo")
+    finding = Finding.objects.filter(kind="divergence").first()
+    watcher, watcher_errors = _page(new_context, live_url, dutch)
+    watcher.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": "nl", "url": live_url}])
+    watcher.goto(f"{live_url}/supervisor/audit/findings/?status=all")
+    expect(watcher.locator("#audit-live")).to_have_attribute("data-state", "live")
+    status = watcher.locator(f'tr[data-finding="{finding.pk}"] .finding-status')
+    expect(status).to_have_text("Open")
+
+    # When a supervisor working in English accepts it
+    triager, triager_errors = _page(new_context, live_url, english)
+    triager.goto(f"{live_url}/supervisor/audit/findings/{finding.pk}/")
+    triager.click('button[name="accept"]')
+    triager.wait_for_url(f"{live_url}/supervisor/audit/findings/")
+    assert Finding.objects.get(pk=finding.pk).status == "accepted"
+
+    # Then the Dutch page names the new status in Dutch, without a reload
+    expect(status).to_have_text("Geaccepteerd als uitzondering", timeout=LIVE_WITHIN_MS)
+    assert not (watcher_errors or triager_errors)
