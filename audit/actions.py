@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from audit.models import CoachingNote, Finding, Review
 from inbox import realtime
 from inbox.actions import ActionError
+from resolutions import actions as resolution_actions
+from resolutions.models import Resolution, ResolutionVersion, Topic
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
@@ -75,9 +77,28 @@ def finding_coach(*, finding: Finding, by: AbstractBaseUser, body: str) -> Coach
 
 @transaction.atomic
 def finding_playbook_updated(*, finding: Finding, by: AbstractBaseUser, note: str = "") -> Finding:
-    """The fix was a new playbook version: called when the editor (or the new-resolution
-    form) opened from the finding saves one."""
+    """The fix was a new playbook version (see fix_with_new_version)."""
     return _triage(finding, status=Finding.Status.PLAYBOOK_UPDATED, by=by, note=note)
+
+
+@transaction.atomic
+def fix_with_new_version(
+    *, finding: Finding | None, by: AbstractBaseUser, resolution: Resolution | None = None, topic: Topic | None = None,
+    title: str = "", policy: str = "", answers: dict, change_note: str,
+) -> ResolutionVersion:
+    """Save a playbook version from the editor — a new version of
+    ``resolution``, or a new resolution on ``topic`` — and, when the editor
+    was opened from a still-open ``finding``, mark it "playbook updated" in
+    the same transaction (a finding triaged meanwhile is left as it is)."""
+    if resolution is not None:
+        version = resolution_actions.resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=by)
+    else:
+        version = resolution_actions.resolution_create(
+            topic=topic, title=title, policy=policy, answers=answers, change_note=change_note, by=by
+        )
+    if finding is not None and finding.status == Finding.Status.OPEN:
+        finding_playbook_updated(finding=finding, by=by, note=f"v{version.number}: {version.change_note}")
+    return version
 
 
 @transaction.atomic
@@ -137,11 +158,14 @@ def scrub_erased_customer(
     if scrub is not None:
         # Every finding, not only those listing the messages: a finding keeps
         # at most MAX_MESSAGE_IDS ids, its proposal can come from any member.
-        for finding in Finding.objects.select_for_update().only("pk", "details", "summary", "triage_note"):
+        changed = []
+        for finding in Finding.objects.select_for_update().only("pk", "details", "summary", "triage_note").iterator(chunk_size=2000):
             details = _scrub_json(finding.details, scrub)
             summary, note = scrub(finding.summary), scrub(finding.triage_note)
             if (details, summary, note) != (finding.details, finding.summary, finding.triage_note):
-                Finding.objects.filter(pk=finding.pk).update(details=details, summary=summary, triage_note=note)
-                findings += 1
+                finding.details, finding.summary, finding.triage_note = details, summary, note
+                changed.append(finding)
+        Finding.objects.bulk_update(changed, ["details", "summary", "triage_note"], batch_size=500)
+        findings = len(changed)
     reviews = Review.objects.filter(message_id__in=list(message_ids)).exclude(comment="").update(comment="")
     return {"findings": findings, "reviews": reviews}

@@ -29,6 +29,11 @@ def finding(pk: int) -> Finding | None:
     return Finding.objects.select_related("topic", "agent", "triaged_by", "resolution").filter(pk=pk).first()
 
 
+def open_finding(pk) -> Finding | None:
+    """The finding ``pk`` (any text: a query-string value) if it is still open."""
+    return Finding.objects.filter(pk=int(pk), status=Finding.Status.OPEN).first() if str(pk or "").isdigit() else None
+
+
 def finding_messages(finding: Finding, limit: int = 50) -> list[Message]:
     return list(
         Message.objects.filter(pk__in=finding.message_ids[:limit]).select_related("ticket", "author", "answer_record").order_by("created_at")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -83,24 +83,24 @@ def resolution_new_version(
 @transaction.atomic
 def resolution_create(
     *, topic: Topic, title: str, policy: str, answers: dict, change_note: str, by: AbstractBaseUser | None
-) -> Resolution:
+) -> ResolutionVersion:
     """A new resolution on ``topic`` with its first version (e.g. an audit's
-    off-playbook cluster made into a playbook answer)."""
+    off-playbook cluster made into a playbook answer). Returns that version."""
     title = " ".join((title or "").split())
     if not title:
         raise ActionError("Give the resolution a title.")
     if len(title) > 200:
         raise ActionError("The title is longer than 200 characters.")
     base = slugify(title)[:70] or "resolution"
-    slug, n = base, 1
-    while Resolution.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
+    taken = set(Resolution.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug = next(candidate for candidate in (base if n == 1 else f"{base}-{n}" for n in range(1, len(taken) + 2)) if candidate not in taken)
     position = (topic.resolutions.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    resolution = Resolution.objects.create(topic=topic, slug=slug, title=title, policy=(policy or "").strip(), position=position)
-    resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=by)
-    resolution.refresh_from_db()
-    return resolution
+    try:
+        with transaction.atomic():
+            resolution = Resolution.objects.create(topic=topic, slug=slug, title=title, policy=(policy or "").strip(), position=position)
+    except IntegrityError:
+        raise ActionError("Another resolution was just saved under this title; save again.") from None
+    return resolution_new_version(resolution=resolution, answers=answers, change_note=change_note, by=by)
 
 
 @transaction.atomic

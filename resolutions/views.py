@@ -9,7 +9,6 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.text import normalize_newlines
@@ -17,11 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from audit import actions as audit_actions
+from audit import selectors as audit_selectors
 from audit.models import Finding
 from inbox.actions import ActionError
 from inbox.permissions import is_supervisor
 from resolutions import actions, rendering, selectors
-from resolutions.models import ANSWER_CHANNELS, ResolutionVersion, Topic, TopicConfirmation
+from resolutions.models import ANSWER_CHANNELS, TopicConfirmation
 from resolutions.playbook_file import ordered_languages
 
 PREVIEW_CHANNELS = ("web", "x", "sms", "phone")
@@ -58,13 +58,6 @@ def _preview(version) -> list[dict]:
     return rows
 
 
-def _open_finding(value: str | None) -> Finding | None:
-    """The still-open audit finding the editor was opened from, if any (an already triaged one is ignored)."""
-    if not (value or "").isdigit():
-        return None
-    return Finding.objects.filter(pk=int(value), status=Finding.Status.OPEN).first()
-
-
 def _prefilled_answers(request: HttpRequest, answers: dict) -> dict:
     """``answers`` with the variants the query string brings (the audit's "update the playbook" link)."""
     for language in EDITOR_LANGUAGES:
@@ -95,16 +88,7 @@ def _answer_fields(answers: dict) -> list[dict]:
 
 def _finding_of(request: HttpRequest) -> Finding | None:
     # Opened from an audit finding: saving is what marks the finding "playbook updated".
-    return _open_finding(request.POST.get("finding") if request.method == "POST" else request.GET.get("finding"))
-
-
-def _saved(request: HttpRequest, finding: Finding | None, save) -> ResolutionVersion:
-    """Run ``save`` (which writes a version) and, opened from a finding, mark it in the same transaction."""
-    with transaction.atomic():
-        version = save()
-        if finding is not None:
-            audit_actions.finding_playbook_updated(finding=finding, by=request.user, note=f"v{version.number}: {version.change_note}")
-    return version
+    return audit_selectors.open_finding(request.POST.get("finding") if request.method == "POST" else request.GET.get("finding"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -125,8 +109,8 @@ def resolution_edit(request: HttpRequest, pk: int) -> HttpResponse:
         change_note = request.POST.get("change_note", "")
         answers = _posted_answers(request)
         try:
-            _saved(request, finding, lambda: actions.resolution_new_version(
-                resolution=resolution, answers=answers, change_note=change_note, by=request.user))
+            audit_actions.fix_with_new_version(
+                finding=finding, by=request.user, resolution=resolution, answers=answers, change_note=change_note)
         except ActionError as problem:
             error, status = str(problem), 400
         else:
@@ -152,9 +136,9 @@ def resolution_new(request: HttpRequest) -> HttpResponse:
     """A new resolution with its first version, on a topic chosen here (or
     given by the audit's link for an off-playbook cluster)."""
     source = request.POST if request.method == "POST" else request.GET
-    topics = list(Topic.objects.order_by("position", "slug"))
+    topics = selectors.playbook_topics()
     topic_id = source.get("topic", "")
-    values = {"title": source.get("title", "")[:200], "policy": source.get("policy", ""), "change_note": source.get("change_note", "")[:500]}
+    values = {"title": source.get("title", ""), "policy": source.get("policy", ""), "change_note": source.get("change_note", "")[:500]}
     finding = _finding_of(request)
     error, status = "", 200
     if request.method == "GET":
@@ -165,9 +149,9 @@ def resolution_new(request: HttpRequest) -> HttpResponse:
         try:
             if topic is None:
                 raise ActionError(_("Choose the topic this resolution answers."))
-            version = _saved(request, finding, lambda: actions.resolution_create(
-                topic=topic, title=values["title"], policy=normalize_newlines(values["policy"]), answers=answers,
-                change_note=values["change_note"], by=request.user).current_version)
+            version = audit_actions.fix_with_new_version(
+                finding=finding, by=request.user, topic=topic, title=values["title"], policy=normalize_newlines(values["policy"]),
+                answers=answers, change_note=values["change_note"])
         except ActionError as problem:
             error, status = str(problem), 400
         else:
