@@ -397,12 +397,14 @@ def ticket_rows(request: HttpRequest) -> JsonResponse:
     if not form.is_valid():
         return JsonResponse({"error": gettext("Some filters are not valid; fix them and try again.")}, status=400)
     filters = form.filters()
-    tickets = for_rows(selectors.ticket_list(user=request.user, filters=filters)).filter(pk__in=ids)
+    visible = for_rows(selectors.ticket_list(user=request.user, filters=filters))
+    tickets = visible.filter(pk__in=ids)
     after = request.GET.get("after", "")
     band: list[Ticket] = []
     if selectors.has_urgent_band(filters):
-        if not after:  # the band is on the first page only
-            band, _more = selectors.urgent_band(tickets, size=len(ids))
+        if not after:  # the band is on the first page only: the same top tickets a reload shows, of those asked
+            top, _more = selectors.urgent_band(visible)
+            band = [ticket for ticket in top if ticket.pk in ids]
         tickets = selectors.without_urgent(tickets)
     try:
         # The page's own cursor: a ticket that moved newer than a later page's

@@ -147,6 +147,7 @@ def url_spans(text: str) -> list[tuple[int, int]]:
     for match in URL_PATTERN.finditer(text):
         before, url, scheme, domain, path = match.group(2, 3, 4, 5, 7)
         start, end = match.start(3), match.end(3)
+        # As twitter-text's isValidUrl: the protocol (or "https://") plus the URL as written, scheme included.
         if len(scheme or "https://") + len(url) > MAX_URL_LENGTH:
             continue
         if not scheme:

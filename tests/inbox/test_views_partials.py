@@ -430,3 +430,23 @@ def test_a_browser_form_post_still_gets_the_page_flow(client, agent, ticket):
     )
 
     assert response.status_code == 302
+
+
+def test_rows_keep_the_band_to_the_most_urgent_tickets_a_reload_shows(client, agent, queue):
+    from care import sla
+    from inbox.selectors import URGENT_BAND_SIZE
+
+    # More urgent tickets than the band holds; the latest to breach is the least urgent of them
+    late = [TicketFactory(queue=queue, status="open") for _ in range(URGENT_BAND_SIZE + 1)]
+    for minutes, ticket in enumerate(late):
+        sla.check_ticket(ticket.pk, now=ticket.created_at + timedelta(minutes=300 - minutes))
+    client.force_login(agent)
+    band_on_reload = [int(pk) for pk in re.findall(
+        r'data-ticket="(\d+)"', re.search(r'<tbody id="urgent-rows".*?</tbody>', client.get(reverse("inbox:list")).content.decode(), re.S).group(0))]
+    outside = next(ticket.pk for ticket in late if ticket.pk not in band_on_reload)
+
+    # A live refresh of that ticket and one in the band: the band stays what a reload shows
+    answer = rows(client, [outside, band_on_reload[0]]).json()
+
+    assert [(entry["ticket"], entry["band"]) for entry in answer["rows"]] == [(band_on_reload[0], True)]
+    assert answer["gone"] == [outside]
