@@ -119,10 +119,6 @@ def opt_out(*, customer: Customer, via: str = "link", now: datetime | None = Non
     update_preferences(customer=customer, change=PreferenceChange(opted_out=True), actor=None, via=via, now=now)
 
 
-def set_tier(*, customer: Customer, tier: str, actor=None, via: str = "ui") -> None:
-    update_preferences(customer=customer, change=PreferenceChange(tier=tier), actor=actor, via=via)
-
-
 # --- which channel -----------------------------------------------------------------
 
 

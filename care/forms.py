@@ -16,12 +16,6 @@ class PreferencesForm(forms.Form):
     opted_out = forms.BooleanField(label=_("Opted out of surveys and follow-ups"), required=False)
     consent_follow_up = forms.BooleanField(label=_("Agreed to follow-ups"), required=False)
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
-        if cleaned.get("opted_out") and cleaned.get("consent_follow_up"):
-            raise forms.ValidationError(_("A customer who opts out cannot agree to follow-ups at the same time."))
-        return cleaned
-
     def change(self) -> PreferenceChange:
         return PreferenceChange(
             tier=self.cleaned_data["tier"],

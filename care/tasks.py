@@ -16,7 +16,5 @@ def care_check() -> dict:
 @shared_task
 def check_customer_tickets(customer_id: int) -> dict:
     """A customer's open tickets under their new targets at once, not at the next periodic check."""
-    from inbox.models import Ticket
-
-    ids = list(Ticket.objects.filter(customer_id=customer_id, status__in=sla.OPEN_STATUSES).values_list("pk", flat=True))
+    ids = list(sla.tickets_to_check().filter(customer_id=customer_id).values_list("pk", flat=True))
     return {"checked": len(ids), "alerts": sum(len(sla.check_ticket(pk)) for pk in ids)}

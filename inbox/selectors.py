@@ -66,7 +66,7 @@ def ticket_list(*, user, filters: TicketFilters) -> QuerySet[Ticket]:
     elif filters.assignee.isdigit():
         tickets = tickets.filter(assignee_id=int(filters.assignee))
     if filters.urgency:
-        tickets = tickets.filter(status__in=Ticket.WORK_STATUSES, care_sla__urgency__in=URGENCY_FILTERS[filters.urgency])
+        tickets = tickets.filter(_urgent(URGENCY_FILTERS[filters.urgency]))
     return tickets.order_by("-updated_at", "-id")
 
 
@@ -77,9 +77,9 @@ def has_urgent_band(filters: TicketFilters) -> bool:
     return not filters.urgency and filters.status in ("", "active", *Ticket.WORK_STATUSES)
 
 
-def _urgent() -> Q:
+def _urgent(marks: tuple[str, ...] = URGENT) -> Q:
     # A solved ticket keeps its mark until the next check: only work counts.
-    return Q(status__in=Ticket.WORK_STATUSES, care_sla__urgency__in=URGENT)
+    return Q(status__in=Ticket.WORK_STATUSES, care_sla__urgency__in=marks)
 
 
 def urgent_band(tickets: QuerySet[Ticket], *, size: int = URGENT_BAND_SIZE) -> tuple[list[Ticket], bool]:

@@ -121,7 +121,7 @@ def test_a_pending_ticket_pauses_the_resolution_clock_through_the_check(queue, a
 @pytest.mark.django_db
 def test_vip_customers_get_tighter_targets(queue):
     ticket = web_ticket(queue)
-    care_actions.set_tier(customer=ticket.customer, tier=Tier.VIP)
+    care_actions.update_preferences(customer=ticket.customer, change=care_actions.PreferenceChange(tier=Tier.VIP), actor=None, via="ui")
     sla.check_ticket(ticket.pk, now=ticket.created_at)
     assert TicketSla.objects.get(ticket=ticket).first_response_due == ticket.created_at + timedelta(minutes=120)
 
@@ -282,7 +282,7 @@ def test_sla_policies_set_targets_by_priority_and_tier(queue):
     vip = web_ticket(queue, email="vip@example.org")
     normal = web_ticket(queue, email="normal@example.org")
     Ticket.objects.filter(pk__in=[standard.pk, vip.pk]).update(priority=Ticket.Priority.HIGH)
-    care_actions.set_tier(customer=vip.customer, tier=Tier.VIP)
+    care_actions.update_preferences(customer=vip.customer, change=care_actions.PreferenceChange(tier=Tier.VIP), actor=None, via="ui")
     for ticket in (standard, vip, normal):
         sla.check_ticket(ticket.pk, now=ticket.created_at)
 
