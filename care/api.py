@@ -14,8 +14,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from care import actions
-from care.models import CustomerCare, Tier
+from care import actions, selectors
+from care.models import Tier
 from inbox.api.permissions import IsInboxStaff
 from inbox.api.serializers import ErrorSerializer
 from inbox.api.views import ERROR_400, StaffAPIMixin
@@ -103,17 +103,6 @@ class CanCareForCustomer(BasePermission):
         return not request.data.keys() & {"tier", "opted_out"}
 
 
-def _preferences(customer: Customer) -> dict:
-    care = CustomerCare.objects.filter(customer=customer).first()
-    return {
-        "customer": customer.pk,
-        "tier": care.tier if care else Tier.STANDARD,
-        "opted_out": bool(care and care.opted_out_at),
-        "opted_out_at": care.opted_out_at if care else None,
-        "consent_follow_up": customer.consent_follow_up,
-    }
-
-
 ERROR_403 = OpenApiResponse(ErrorSerializer, description="Only supervisors may change a tier or an opt-out.")
 ERROR_404 = OpenApiResponse(ErrorSerializer, description="No such customer among those of your queues.")
 
@@ -125,7 +114,7 @@ class CustomerPreferencesView(StaffAPIMixin, GenericAPIView):
 
     @extend_schema(summary="A customer's care preferences", tags=["care"], responses={200: CustomerPreferencesSerializer})
     def get(self, request, pk: int) -> Response:
-        return Response(CustomerPreferencesSerializer(_preferences(self.get_object())).data)
+        return Response(CustomerPreferencesSerializer(selectors.preferences(self.get_object())).data)
 
     @extend_schema(
         summary="Change a customer's tier, opt-out or follow-up consent",
@@ -149,4 +138,4 @@ class CustomerPreferencesView(StaffAPIMixin, GenericAPIView):
         # A refusal (ActionError) is a 400 with its message (inbox.api.errors).
         actions.update_preferences(customer=customer, change=change, actor=request.user, via="api")
         customer.refresh_from_db()
-        return Response(CustomerPreferencesSerializer(_preferences(customer)).data)
+        return Response(CustomerPreferencesSerializer(selectors.preferences(customer)).data)

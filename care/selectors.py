@@ -9,7 +9,7 @@ from datetime import datetime
 
 from django.db.models import Count
 
-from care.models import CsatSurvey, CustomerCare, ExitReason, TicketSla
+from care.models import CsatSurvey, CustomerCare, ExitReason, TicketSla, Tier
 from inbox.models import Channel, Customer, Message, Ticket
 
 
@@ -189,4 +189,17 @@ def bars(items: list[tuple[str, float]], *, width: int = 420, bar_height: int = 
             }
             for index, (label, value) in enumerate(items)
         ],
+    }
+
+
+def preferences(customer: Customer) -> dict:
+    """A customer's care preferences as the privacy page and the API show them
+    (no CustomerCare row: standard tier, not opted out)."""
+    care = CustomerCare.objects.filter(customer=customer).first()
+    return {
+        "customer": customer.pk,
+        "tier": care.tier if care else Tier.STANDARD,
+        "opted_out": bool(care and care.opted_out_at),
+        "opted_out_at": care.opted_out_at if care else None,
+        "consent_follow_up": customer.consent_follow_up,
     }

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from care import actions, links, selectors, sla
 from care.actions import PreferenceChange
 from care.forms import PreferencesForm
-from care.models import CsatSurvey, CustomerCare, ExitReason, PrivacyAudit, Tier
+from care.models import CsatSurvey, ExitReason, PrivacyAudit
 from channels_app.webform import links as ticket_links
 from inbox import selectors as inbox_selectors
 from inbox.actions import ActionError
@@ -146,11 +146,10 @@ def check_now(request: HttpRequest) -> HttpResponse:
 
 
 def _privacy_page(request: HttpRequest, customer: Customer, *, form: PreferencesForm | None = None, status: int = 200) -> HttpResponse:
-    care = CustomerCare.objects.filter(customer=customer).first()
-    tier = care.tier if care else Tier.STANDARD
-    opted_out = bool(care and care.opted_out_at)
+    current = selectors.preferences(customer)
+    tier, opted_out = current["tier"], current["opted_out"]
     if form is None:
-        form = PreferencesForm(initial={"tier": tier, "opted_out": opted_out, "consent_follow_up": customer.consent_follow_up})
+        form = PreferencesForm(initial={key: current[key] for key in ("tier", "opted_out", "consent_follow_up")})
     return render(
         request,
         "care/customer_privacy.html",
