@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 
-from inbox.models import CallbackTask, Customer, Event, Identity, Message, Queue, Ticket
+from inbox.models import CallbackTask, Customer, Event, Identity, Message, Ticket
 from inbox.permissions import is_supervisor
 
 
@@ -182,11 +182,8 @@ def customer_other_tickets(
     open it (its queue is theirs), asked in the same query."""
     tickets = customer.tickets.select_related("queue", "assignee").order_by("-updated_at", "-id")
     if visible_to is not None:
-        if is_supervisor(visible_to):
-            tickets = tickets.annotate(visible=Value(True))
-        else:
-            membership = Queue.members.through.objects.filter(queue_id=OuterRef("queue_id"), user_id=visible_to.pk)
-            tickets = tickets.annotate(visible=Exists(membership))
+        # The one visibility rule (tickets_visible_to), asked per row in the same query.
+        tickets = tickets.annotate(visible=Exists(tickets_visible_to(visible_to).filter(pk=OuterRef("pk"))))
     if exclude_ticket_id is not None:
         tickets = tickets.exclude(pk=exclude_ticket_id)
     return list(tickets[:limit])
